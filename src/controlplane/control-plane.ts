@@ -1,0 +1,131 @@
+// The control plane process: opens the datastore, prepares PKI and the admin kubeconfig, builds a
+// storage per served resource, bootstraps the built-in namespaces and the `kubernetes` Service,
+// and runs the API server until the signal aborts. It wires components; it holds no API rules.
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { builtinResources, groupOrder } from '../api/registry/builtin.js';
+import type { ResourceInfo } from '../api/registry/types.js';
+import { SchemaRegistry } from '../api/schema/registry.js';
+import { buildOpenAPIv3 } from '../api/schema/openapi.js';
+import { errors } from '../api/errors.js';
+import { ensureCA, issueCertificate } from '../pki/ca.js';
+import { writeKubeconfig } from '../pki/kubeconfig.js';
+import type { Store } from '../store/types.js';
+import { Authenticator } from '../apiserver/authn.js';
+import { ResourceCatalog } from '../apiserver/catalog.js';
+import { createMachinery } from '../apiserver/machinery-impl.js';
+import { Metrics } from '../apiserver/metrics.js';
+import { OpenAPIService } from '../apiserver/openapi-service.js';
+import { ResourceStorage } from '../apiserver/registry/resource-storage.js';
+import { ApiServer } from '../apiserver/server.js';
+import { strategyAndHooks } from './resource-rules.js';
+import { openStore } from './datastore.js';
+import { bootstrap } from './bootstrap.js';
+import { InProcessClient } from './in-process-client.js';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  httpsPort: number;
+  bindAddress: string;
+  tlsSans: string[];
+  datastoreEndpoint?: string;
+  serviceCidr: string;
+  logger: Logger;
+}
+
+export interface RunningControlPlane {
+  url: string;
+  kubeconfigPath: string;
+  port: number;
+  client: InProcessClient;
+  done: Promise<void>;
+}
+
+export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSignal): Promise<RunningControlPlane> {
+  const log = o.logger;
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const tlsDir = join(o.dataDir, 'tls');
+  const ca = await ensureCA(tlsDir, 'cluster-ca');
+  const host = hostname();
+  const serving = await issueCertificate(ca, {
+    commonName: 'kube-apiserver',
+    server: true,
+    dnsNames: ['localhost', host, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...o.tlsSans.filter((s) => !isIP(s))],
+    ipAddresses: ['127.0.0.1', '::1', firstServiceIP(o.serviceCidr), ...o.tlsSans.filter(isIP), ...(o.bindAddress !== '0.0.0.0' && o.bindAddress !== '::' ? [o.bindAddress] : [])],
+  });
+  const admin = await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters'], client: true, validDays: 3650 });
+
+  const store: Store = await openStore(o.dataDir, o.datastoreEndpoint, log);
+  const schemas = SchemaRegistry.builtin();
+  const machinery = createMachinery(schemas);
+  const catalog = new ResourceCatalog(builtinResources, groupOrder.map((g) => g.group));
+  const storages = new Map<ResourceInfo, ResourceStorage>();
+  const byPlural = new Map<string, ResourceStorage>();
+  const ctx = { storages: byPlural, serviceCidr: o.serviceCidr };
+  for (const info of builtinResources) {
+    if (info.virtual) continue;
+    const key = `${info.group}/${info.plural}`;
+    // Several versions of one resource (autoscaling v1/v2) share one storage.
+    let s = byPlural.get(key);
+    if (!s) {
+      const { strategy, hooks } = strategyAndHooks(info, ctx);
+      s = new ResourceStorage(info, store, strategy, {
+        checkFields: (obj) => machinery.checkFields(info, obj),
+        validateMeta: (obj, isCreate) => machinery.validateMeta(info, obj, isCreate),
+      }, hooks);
+      byPlural.set(key, s);
+    }
+    storages.set(info, s);
+  }
+  await Promise.all([...byPlural.values()].map((s) => s.start(signal)));
+
+  const namespaces = byPlural.get('/namespaces')!;
+  const checkNamespace = async (ns: string) => {
+    const obj = await namespaces.getCached('', ns);
+    if (!obj) throw errors.notFound('namespaces', '', ns);
+    if (obj.metadata.deletionTimestamp || (obj as any).status?.phase === 'Terminating') {
+      throw errors.forbidden(`unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
+    }
+  };
+
+  let ready = false;
+  const metrics = new Metrics();
+  const openapi = new OpenAPIService(catalog, (group, version) => buildOpenAPIv3(schemas, { group, version }, catalog.resourcesIn(group, version)), () => schemas.version);
+  const server = new ApiServer({
+    bindAddress: o.bindAddress,
+    port: o.httpsPort,
+    tls: { certPem: serving.certPem + ca.certPem, keyPem: serving.keyPem, clientCaPem: ca.certPem },
+    catalog,
+    machinery,
+    storages,
+    authenticator: new Authenticator(),
+    metrics,
+    openapi,
+    logger: log,
+    isReady: () => ready,
+    checkNamespace,
+  });
+  await server.listen(signal);
+  const port = server.address!.port;
+  const url = `https://127.0.0.1:${port}`;
+  const kubeconfigPath = join(o.dataDir, 'kubeconfig.yaml');
+  writeKubeconfig(kubeconfigPath, { server: url, caPem: ca.certPem, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem, user: 'admin' });
+  const client = new InProcessClient(byPlural);
+  await bootstrap(client, o.serviceCidr, port);
+  ready = true;
+  const done = new Promise<void>((resolve) => signal.addEventListener('abort', () => void store.close().finally(resolve), { once: true }));
+  return { url, kubeconfigPath, port, client, done };
+}
+
+function isIP(s: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(s) || s.includes(':');
+}
+
+export function firstServiceIP(cidr: string): string {
+  const [base] = cidr.split('/');
+  const p = base!.split('.').map(Number);
+  p[3] = p[3]! + 1;
+  return p.join('.');
+}
