@@ -1,12 +1,17 @@
 // Binds the ApiMachinery seam to the real implementations in src/api/.
-import { parse as parseYaml } from 'yaml';
+import { decodeJsonBody, decodeYamlBody } from '../api/decode/body.js';
+import { decodeKubeProtobuf } from '../api/schema/protobuf.js';
 import type { KubeObject } from '../api/object.js';
 import { errors, type StatusCause } from '../api/errors.js';
 import type { ResourceInfo } from '../api/registry/types.js';
 import type { SchemaNode } from '../api/schema/types.js';
 import { SchemaRegistry } from '../api/schema/registry.js';
 import { checkFields } from '../api/schema/fields.js';
-import type { ApiMachinery, ApplyResult, TableOptions } from './machinery.js';
+import { buildTable, crdPrinter } from '../api/printers/index.js';
+import type { CustomResourceInfo } from './crd/custom-resource-info.js';
+import type { ApiMachinery, TableOptions } from './machinery.js';
+import type { JsonObject } from '../api/object.js';
+import { applyJsonPatch, applyMergePatchToObject, applyStrategicMergePatch, serverSideApply, applyConflictError, trackUpdate } from '../api/patch/index.js';
 
 export function createMachinery(reg: SchemaRegistry): ApiMachinery {
   const schemaCache = new Map<ResourceInfo, SchemaNode | undefined>();
@@ -17,12 +22,19 @@ export function createMachinery(reg: SchemaRegistry): ApiMachinery {
   return {
     resolver: reg,
     decodeBody(body, mt) {
-      const text = body.toString('utf8');
-      try {
-        if (mt === 'application/yaml' || mt === 'application/apply-patch+yaml') return { value: parseYaml(text, { maxAliasCount: 100 }), duplicates: [] };
-        return { value: JSON.parse(text), duplicates: [] };
-      } catch (e) {
-        throw errors.badRequest(`error decoding body: ${(e as Error).message}`);
+      switch (mt) {
+        case 'application/json':
+        case 'application/merge-patch+json':
+        case 'application/strategic-merge-patch+json':
+        case 'application/json-patch+json':
+          return decodeJsonBody(body, { strictDuplicates: true });
+        case 'application/yaml':
+        case 'application/apply-patch+yaml':
+          return decodeYamlBody(body, { strictDuplicates: true });
+        case 'application/vnd.kubernetes.protobuf':
+          return { value: decodeKubeProtobuf(body).object, duplicates: [] };
+        default:
+          throw errors.unsupportedMediaType(mt);
       }
     },
     schemaFor,
@@ -36,37 +48,39 @@ export function createMachinery(reg: SchemaRegistry): ApiMachinery {
       return [];
     },
     table(info: ResourceInfo, objects: KubeObject[], opts: TableOptions) {
-      return {
-        kind: 'Table',
-        apiVersion: 'meta.k8s.io/v1',
-        metadata: { resourceVersion: opts.resourceVersion, ...(opts.continueToken ? { continue: opts.continueToken } : {}) },
-        columnDefinitions: opts.omitColumns ? [] : [{ name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 }, { name: 'Age', type: 'string', format: '', description: 'Age', priority: 0 }],
-        rows: objects.map((o) => ({ cells: [o.metadata.name, o.metadata.creationTimestamp ?? '<unknown>'], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } })),
-        _kind: info.kind,
-      };
+      const printer = (info as CustomResourceInfo).printerColumns ? crdPrinter((info as CustomResourceInfo).printerColumns) : undefined;
+      return buildTable({
+        group: info.group,
+        kind: info.kind,
+        objects,
+        now: opts.now,
+        includeObject: opts.includeObject,
+        resourceVersion: opts.resourceVersion,
+        continue: opts.continueToken,
+        remainingItemCount: opts.remainingItemCount,
+        omitColumns: opts.omitColumns,
+        printer,
+      });
     },
-    applyJsonPatch() {
-      throw errors.unsupportedMediaType('application/json-patch+json');
+    applyJsonPatch(doc, ops) {
+      return applyJsonPatch(doc as JsonObject, ops);
     },
     applyMergePatch(doc, patch) {
-      return mergePatch(doc, patch);
+      return applyMergePatchToObject(doc as JsonObject, patch);
     },
-    applyStrategicMergePatch(doc, patch) {
-      return mergePatch(doc, patch);
+    applyStrategicMergePatch(doc, patch, schema) {
+      return applyStrategicMergePatch(doc as JsonObject, patch, schema, reg);
     },
-    serverSideApply(live, applied): ApplyResult {
-      return { object: (live ? mergePatch(live, applied) : applied) as KubeObject, conflicts: [] };
+    serverSideApply(live, applied, o) {
+      const res = serverSideApply(live as unknown as JsonObject | null, applied, { ...o, resolver: reg });
+      if (res.conflicts.length) throw applyConflictError(res.conflicts);
+      return res.object as unknown as KubeObject;
     },
-    trackUpdate() {},
+    trackUpdate(old, obj, o) {
+      const tracked = trackUpdate(old as unknown as JsonObject | null, obj as unknown as JsonObject, { ...o, resolver: reg });
+      const mf = (tracked as any).metadata?.managedFields;
+      if (mf) obj.metadata.managedFields = mf;
+      else delete obj.metadata.managedFields;
+    },
   };
-}
-
-function mergePatch(doc: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = doc && typeof doc === 'object' && !Array.isArray(doc) ? { ...(doc as object) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
 }

@@ -14,11 +14,6 @@ export interface TableOptions {
   now: Date;
 }
 
-export interface ApplyResult {
-  object: KubeObject;
-  conflicts: { manager: string; field: string; apiVersion: string }[];
-}
-
 export interface ApiMachinery {
   resolver: SchemaResolver;
   /** JSON, YAML or Kubernetes protobuf request body → plain object. `duplicates` lists duplicated fields (JSON). */
@@ -30,6 +25,8 @@ export interface ApiMachinery {
   applyJsonPatch(doc: unknown, ops: unknown): unknown;
   applyMergePatch(doc: unknown, patch: unknown): unknown;
   applyStrategicMergePatch(doc: unknown, patch: unknown, schema: SchemaNode): unknown;
-  serverSideApply(live: KubeObject | null, applied: KubeObject, opts: { manager: string; force: boolean; apiVersion: string; schema: SchemaNode | undefined; subresource?: string; now: Date }): ApplyResult;
+  /** Server-side apply; throws 409 Conflict naming the fields other managers own unless force. */
+  serverSideApply(live: KubeObject | null, applied: KubeObject, opts: { manager: string; force: boolean; apiVersion: string; schema: SchemaNode | undefined; subresource?: string; now: Date }): KubeObject;
+  /** Records obj's managedFields after a non-apply write by opts.manager (mutates obj). */
   trackUpdate(old: KubeObject | null, obj: KubeObject, opts: { manager: string; apiVersion: string; schema: SchemaNode | undefined; subresource?: string; now: Date }): void;
 }

@@ -2,6 +2,7 @@
 // storage per served resource, bootstraps the built-in namespaces and the `kubernetes` Service,
 // and runs the API server until the signal aborts. It wires components; it holds no API rules.
 import { mkdirSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -20,10 +21,13 @@ import { Metrics } from '../apiserver/metrics.js';
 import { OpenAPIService } from '../apiserver/openapi-service.js';
 import { ResourceStorage } from '../apiserver/registry/resource-storage.js';
 import { ApiServer } from '../apiserver/server.js';
+import { bindingHandler, evictionHandler, nodeStreamHandler, reviewHandler, type SpecialDeps } from '../apiserver/handlers/special-handlers.js';
 import { strategyAndHooks } from './resource-rules.js';
 import { openStore } from './datastore.js';
 import { bootstrap } from './bootstrap.js';
 import { InProcessClient } from './in-process-client.js';
+import { CrdController } from '../apiserver/crd/crd-controller.js';
+import { NamespaceController } from '../controllers/namespace/namespace-controller.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -45,6 +49,7 @@ export interface RunningControlPlane {
 
 export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSignal): Promise<RunningControlPlane> {
   const log = o.logger;
+  setMaxListeners(0, signal);
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const tlsDir = join(o.dataDir, 'tls');
   const ca = await ensureCA(tlsDir, 'cluster-ca');
@@ -106,6 +111,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     logger: log,
     isReady: () => ready,
     checkNamespace,
+    special: specialHandlers({ machinery, storage: (group, plural) => byPlural.get(`${group}/${plural}`)! }),
   });
   await server.listen(signal);
   const port = server.address!.port;
@@ -114,6 +120,17 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   writeKubeconfig(kubeconfigPath, { server: url, caPem: ca.certPem, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem, user: 'admin' });
   const client = new InProcessClient(byPlural);
   await bootstrap(client, o.serviceCidr, port);
+  await new CrdController({
+    crds: byPlural.get('apiextensions.k8s.io/customresourcedefinitions')!,
+    catalog,
+    schemas,
+    store,
+    machinery,
+    storages,
+    context: () => client.context(),
+    logger: log.child({ controller: 'crd' }),
+  }).run(signal);
+  void new NamespaceController({ client, storages: () => [...new Set(storages.values())], logger: log.child({ controller: 'namespace' }) }).run(signal);
   ready = true;
   const done = new Promise<void>((resolve) => signal.addEventListener('abort', () => void store.close().finally(resolve), { once: true }));
   return { url, kubeconfigPath, port, client, done };
@@ -128,4 +145,8 @@ export function firstServiceIP(cidr: string): string {
   const p = base!.split('.').map(Number);
   p[3] = p[3]! + 1;
   return p.join('.');
+}
+
+function specialHandlers(d: SpecialDeps) {
+  return [bindingHandler(d), evictionHandler(d), reviewHandler(d), nodeStreamHandler()];
 }

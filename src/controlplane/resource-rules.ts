@@ -17,6 +17,12 @@ export function strategyAndHooks(info: ResourceInfo, _ctx: RulesContext): { stra
   const strategy = strategyFor(info.group, info.kind);
   const hooks: ResourceHooks = {};
   if (info.group === '' && info.plural === 'pods') hooks.gracePeriod = podGracePeriod;
+  if (info.group === '' && info.plural === 'namespaces') {
+    hooks.typeFinalizers = (ns) => ((ns as any).spec?.finalizers as string[] | undefined) ?? [];
+    hooks.markDeleting = (ns) => {
+      (ns as any).status = { ...((ns as any).status ?? {}), phase: 'Terminating' };
+    };
+  }
   return { strategy, hooks };
 }
 

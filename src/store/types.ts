@@ -86,9 +86,12 @@ export interface Store {
    */
   watch(prefix: string, opts: WatchOptions, onEvents: (events: StoreWatchEvent[]) => void): StoreWatcher;
   currentRevision(): Promise<number>;
-  /** Drops history at and below revision; later reads/watches there throw Compacted. */
+  /**
+   * Drops history before revision (etcd semantics): the snapshot at `revision` stays readable;
+   * list at a revision < it, and watch with afterRevision < it, throw Compacted.
+   */
   compact(revision: number): Promise<void>;
-  /** Oldest revision still readable (compacted revision + 1). */
+  /** The last compaction revision (0 if never compacted): the oldest revision list can read and the smallest afterRevision watch accepts. */
   compactedRevision(): Promise<number>;
   close(): Promise<void>;
 }

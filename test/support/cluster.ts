@@ -191,7 +191,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-e2e-'));
   const kubeconfig = path.join(dataDir, 'kubeconfig.yaml');
   const home = makeKubectlHome();
-  const args = [path.join(root, 'bin', 'k8ts.js'), 'server', '--data-dir', dataDir, '--https-port', String(port)];
+  // Listen on loopback only: tests never expose a server to the network.
+  const args = [path.join(root, 'bin', 'k8ts.js'), 'server', '--data-dir', dataDir, '--https-port', String(port),
+    '--bind-address', '127.0.0.1'];
   if (opts.noAgent ?? true) args.push('--no-agent');
   args.push(...(opts.extraArgs ?? []));
 

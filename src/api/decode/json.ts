@@ -3,8 +3,12 @@
 
 import { errors } from '../errors.js';
 
-/** sigs.k8s.io/json refuses documents nested deeper than this. */
-export const MAX_JSON_DEPTH = 10000;
+/**
+ * Nesting limit. Upstream (sigs.k8s.io/json) allows 10000, but V8's own recursive JSON.stringify and
+ * structuredClone overflow the stack near 4000 levels, so anything deeper would fail later as a 500.
+ * Real objects stay below ~100 levels; 1000 leaves ample room.
+ */
+export const MAX_JSON_DEPTH = 1000;
 /** Upstream stops collecting strict-decoding errors after this many. */
 const MAX_DUPLICATES = 100;
 

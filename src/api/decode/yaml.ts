@@ -24,8 +24,17 @@ const dropTimeTags = (tags: Tags): Tags =>
     return tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME';
   });
 
+/**
+ * The yaml library composes recursively and, near stack exhaustion, can even abort the process
+ * (observed: a fatal OOM in the regexp compiler at ~1000 nested flow sequences). So nesting is bounded
+ * by a cheap conservative pre-scan before the library sees the text.
+ */
+export const MAX_YAML_FLOW_DEPTH = 200;
+export const MAX_YAML_BLOCK_DEPTH = 400;
+
 export function decodeYamlBody(buf: Buffer | string, opts: YamlDecodeOptions = {}): JsonDecodeResult {
   const text = typeof buf === 'string' ? buf : buf.toString('utf8');
+  checkYamlNesting(text);
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(text, { version: '1.1', merge: true, uniqueKeys: false, customTags: dropTimeTags, prettyErrors: false }) as Document.Parsed[];
@@ -37,7 +46,7 @@ export function decodeYamlBody(buf: Buffer | string, opts: YamlDecodeOptions = {
   if (nonEmpty.length > 1) throw yamlError('expected a single YAML document, found more than one');
   const doc = nonEmpty[0];
   if (!doc) return { value: null, duplicates: [] };
-  if (doc.errors.length > 0) throw yamlError(doc.errors[0].message);
+  if (doc.errors.length > 0) throw wrap(doc.errors[0]);
   const duplicates = opts.strictDuplicates ? findDuplicates(doc.contents) : [];
   let value: unknown;
   try {
@@ -48,9 +57,52 @@ export function decodeYamlBody(buf: Buffer | string, opts: YamlDecodeOptions = {
   return { value: toJsonData(value), duplicates };
 }
 
+/**
+ * Over-estimates nesting: every [ or { outside a comment opens a level (brackets inside quoted or plain
+ * scalars only make the estimate larger), and a line's block depth is bounded by its indentation plus
+ * its compact "- " / "? " indicators.
+ */
+function checkYamlNesting(text: string): void {
+  let flow = 0;
+  let lineStart = true;
+  let indent = 0;
+  let prev = 0x0a;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) {
+      lineStart = true;
+      indent = 0;
+      prev = c;
+      continue;
+    }
+    if (lineStart) {
+      if (c === 0x20) {
+        indent++;
+        continue;
+      }
+      if ((c === 0x2d || c === 0x3f) && text.charCodeAt(i + 1) === 0x20) {
+        indent++;
+        i++;
+        continue;
+      }
+      lineStart = false;
+      if (indent > MAX_YAML_BLOCK_DEPTH) throw yamlError('exceeded max depth');
+    }
+    if (c === 0x23 && (prev === 0x20 || prev === 0x09 || prev === 0x0a)) {
+      // Comment: skip to end of line.
+      while (i + 1 < text.length && text.charCodeAt(i + 1) !== 0x0a) i++;
+      continue;
+    }
+    if (c === 0x5b || c === 0x7b) {
+      if (++flow > MAX_YAML_FLOW_DEPTH) throw yamlError('exceeded max depth');
+    } else if ((c === 0x5d || c === 0x7d) && flow > 0) flow--;
+    prev = c;
+  }
+}
+
 function wrap(e: unknown) {
-  if (e instanceof RangeError) return yamlError('exceeded max depth');
   const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof RangeError || /call stack/i.test(msg)) return yamlError('exceeded max depth');
   if (/alias/i.test(msg) && /count|excessive|resource/i.test(msg)) return yamlError(`too many aliases (limit ${MAX_YAML_ALIASES}): ${msg}`);
   return yamlError(msg);
 }

@@ -83,6 +83,8 @@ const STRIPPED = fromFieldsV1({
     'f:resourceVersion': {},
   },
 });
+/** metadata itself is stripped too, only the node: its other fields (labels, ...) stay tracked. */
+const METADATA_NODE = fromFieldsV1({ 'f:metadata': {} });
 const STATUS = fromFieldsV1({ 'f:status': {} });
 
 /**
@@ -90,7 +92,7 @@ const STATUS = fromFieldsV1({ 'f:status': {} });
  * status, the status subresource owns only status.
  */
 export function trackedFields(set: FieldNode, subresource?: string): FieldNode {
-  const base = withoutSubtrees(set, STRIPPED);
+  const base = difference(withoutSubtrees(set, STRIPPED), METADATA_NODE);
   return subresource === 'status' ? onlySubtrees(base, STATUS) : withoutSubtrees(base, STATUS);
 }
 

@@ -59,7 +59,8 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, rules: MetaRule
     for (const msg of validateNameByRule(rule, m.generateName, true)) out.push(fieldErrors.invalid(`${path}.generateName`, m.generateName, msg));
   }
   if (!m.name) {
-    out.push(fieldErrors.required(`${path}.name`, 'name or generateName is required'));
+    // A generateName alone is fine: the name is generated right before storage.
+    if (!m.generateName) out.push(fieldErrors.required(`${path}.name`, 'name or generateName is required'));
   } else {
     for (const msg of validateNameByRule(rule, m.name)) out.push(fieldErrors.invalid(`${path}.name`, m.name, msg));
   }

@@ -9,6 +9,7 @@ import { parseFieldSelector, defaultFieldGetter } from '../../api/selectors/fiel
 import type { RequestContext, FieldValidation } from '../context.js';
 import { firstHeader, mediaType, readBody, sendJson, successStatus, wantsTable, type Reply } from '../http.js';
 import type { ApiMachinery } from '../machinery.js';
+import { strategicMergePatchUnsupported } from '../../api/patch/index.js';
 import type { RequestInfo } from '../request-info.js';
 import type { ResourceStorage, DeleteOptions } from '../registry/resource-storage.js';
 import { encodeEvent, type CacheEvent, type WatchEventType } from '../watch-cache.js';
@@ -304,7 +305,7 @@ export class ResourceHandler {
     if (!PATCH_TYPES.has(ct)) throw errors.unsupportedMediaType(ct);
     const body = await readBody(r.req, MAX_BODY_BYTES);
     const schema = m.schemaFor(info);
-    if (ct === 'application/strategic-merge-patch+json' && storage.customResource) throw errors.unsupportedMediaType(ct);
+    if (ct === 'application/strategic-merge-patch+json' && storage.customResource) throw strategicMergePatchUnsupported(ct);
     const decoded = m.decodeBody(body, ct === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json');
     const patch = decoded.value;
     const applyPatch = (doc: unknown): unknown => {
@@ -356,11 +357,8 @@ export class ResourceHandler {
       throw errors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${ri.name})`);
     }
     const schema = m.schemaFor(info);
-    const run = (live: KubeObject | null): KubeObject => {
-      const res = m.serverSideApply(live, structuredClone(applied), { manager, force, apiVersion: gvOf(info), schema, subresource: ri.subresource || undefined, now: ctx.now });
-      if (res.conflicts.length) throw conflictError(info, ri.name, res.conflicts);
-      return res.object;
-    };
+    const run = (live: KubeObject | null): KubeObject =>
+      m.serverSideApply(live, structuredClone(applied), { manager, force, apiVersion: gvOf(info), schema, subresource: ri.subresource || undefined, now: ctx.now });
     const { object, created } = await storage.update(
       ri.namespace,
       ri.name,
@@ -447,28 +445,6 @@ export function contextFieldValidation(query: URLSearchParams): FieldValidation 
   if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
   if (v) throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${v}"`);
   return 'Warn';
-}
-
-function conflictError(info: ResourceInfo, name: string, conflicts: { manager: string; field: string; apiVersion: string }[]): StatusError {
-  const byManager = new Map<string, string[]>();
-  for (const c of conflicts) {
-    const k = `"${c.manager}" using ${c.apiVersion}`;
-    byManager.set(k, [...(byManager.get(k) ?? []), c.field]);
-  }
-  let message: string;
-  if (conflicts.length === 1) {
-    const c = conflicts[0]!;
-    message = `Apply failed with 1 conflict: conflict with "${c.manager}" using ${c.apiVersion}: ${c.field}`;
-  } else {
-    const parts = [...byManager.entries()].map(([k, fields]) => `conflicts with ${k}:\n${fields.map((f) => `- ${f}`).join('\n')}`);
-    message = `Apply failed with ${conflicts.length} conflicts: ${parts.join('\n')}`;
-  }
-  return new StatusError(409, 'Conflict', message, {
-    name,
-    group: info.group || undefined,
-    kind: info.plural,
-    causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field })),
-  });
 }
 
 /** Where a scalable resource keeps its replica counts and selector. */

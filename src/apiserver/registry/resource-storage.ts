@@ -23,6 +23,10 @@ export interface ResourceHooks {
   afterDelete?(obj: KubeObject): void;
   /** Decides how long a delete waits (pods: grace period). Returning >0 marks the object instead of removing it. */
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
+  /** Type-specific finalizers that also hold deletion (a Namespace's spec.finalizers). */
+  typeFinalizers?(obj: KubeObject): string[];
+  /** Adjusts an object being marked for deletion (a Namespace turns Terminating). */
+  markDeleting?(obj: KubeObject): void;
 }
 
 export interface DeleteOptions {
@@ -305,7 +309,7 @@ export class ResourceStorage {
       if (pinned && pinned !== current.metadata.resourceVersion) throw this.conflict(name);
       this.checkFields(desired, ctx);
       const next = this.prepareUpdate(desired, current, ctx, subresource);
-      if (!ctx.dryRun && next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && this.readyToRemove(next)) {
+      if (!ctx.dryRun && next.metadata.deletionTimestamp && this.readyToRemove(next)) {
         // The last finalizer is gone: the object leaves the store.
         await this.removeFromStore(next, kv.modRevision, ctx);
         return { object: next, created: false };
@@ -332,8 +336,10 @@ export class ResourceStorage {
     }
   }
 
+  /** Marked objects leave the store once no finalizer holds them and no grace period is left. */
   private readyToRemove(obj: KubeObject): boolean {
-    // Graceful deletions (pods on a node) stay until the grace period is cut to zero.
+    if (obj.metadata.finalizers?.length) return false;
+    if (this.hooks.typeFinalizers?.(obj).length) return false;
     return !obj.metadata.deletionGracePeriodSeconds;
   }
 
@@ -360,7 +366,8 @@ export class ResourceStorage {
       next.metadata.managedFields = meta.managedFields ?? old.metadata.managedFields;
     } else {
       next = obj;
-      if (this.strategy.hasStatus) {
+      // Writes to the main resource cannot change status; trusted subresources (binding, finalize) write both.
+      if (this.strategy.hasStatus && subresource === '') {
         if (old.status !== undefined) next.status = old.status;
         else delete next.status;
       }
@@ -420,7 +427,8 @@ export class ResourceStorage {
         if (options.propagationPolicy === 'Foreground') finalizers.add(FINALIZER_FOREGROUND);
       }
       const grace = this.hooks.gracePeriod?.(current, options.gracePeriodSeconds) ?? 0;
-      if (finalizers.size === 0 && grace === 0) {
+      const held = finalizers.size > 0 || (this.hooks.typeFinalizers?.(current).length ?? 0) > 0;
+      if (!held && grace === 0) {
         if (!ctx.dryRun) await this.removeFromStore(current, kv.modRevision, ctx);
         return { object: current, deleted: true };
       }
@@ -434,6 +442,7 @@ export class ResourceStorage {
       if (grace > 0 || m.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = grace;
       m.finalizers = [...finalizers];
       if (!m.finalizers.length) delete m.finalizers;
+      this.hooks.markDeleting?.(next);
       if (m.generation !== undefined) m.generation++;
       if (ctx.dryRun) return { object: next, deleted: false };
       try {
