@@ -7,6 +7,9 @@ import type { ResourceInfo } from '../api/registry/types.js';
 import type { SchemaNode } from '../api/schema/types.js';
 import { SchemaRegistry } from '../api/schema/registry.js';
 import { checkFields } from '../api/schema/fields.js';
+import { secretDecodeError } from '../api/validation/config.js';
+import { validateObjectMeta } from '../api/validation/meta.js';
+import { strategyFor } from '../api/registry/strategies.js';
 import { buildTable, crdPrinter } from '../api/printers/index.js';
 import type { CustomResourceInfo } from './crd/custom-resource-info.js';
 import type { ApiMachinery, TableOptions } from './machinery.js';
@@ -39,13 +42,15 @@ export function createMachinery(reg: SchemaRegistry): ApiMachinery {
     },
     schemaFor,
     checkFields(info, obj) {
+      if (info.group === '' && info.kind === 'Secret') {
+        const bad = secretDecodeError(obj);
+        if (bad) throw bad;
+      }
       if (!reg.get(info.schemaName)) return { unknown: [] };
       return checkFields(reg, info.schemaName, obj);
     },
-    validateMeta(_info, obj, isCreate): StatusCause[] {
-      void obj;
-      void isCreate;
-      return [];
+    validateMeta(info, obj): StatusCause[] {
+      return validateObjectMeta(obj.metadata, { namespaced: info.namespaced, nameRule: strategyFor(info.group, info.kind).nameRule });
     },
     table(info: ResourceInfo, objects: KubeObject[], opts: TableOptions) {
       const printer = (info as CustomResourceInfo).printerColumns ? crdPrinter((info as CustomResourceInfo).printerColumns) : undefined;

@@ -22,7 +22,8 @@ import { OpenAPIService } from '../apiserver/openapi-service.js';
 import { ResourceStorage } from '../apiserver/registry/resource-storage.js';
 import { ApiServer } from '../apiserver/server.js';
 import { bindingHandler, evictionHandler, nodeStreamHandler, reviewHandler, type SpecialDeps } from '../apiserver/handlers/special-handlers.js';
-import { strategyAndHooks } from './resource-rules.js';
+import { ServiceAllocations, strategyAndHooks } from './resource-rules.js';
+import { runCompactor } from './compactor.js';
 import { openStore } from './datastore.js';
 import { bootstrap } from './bootstrap.js';
 import { InProcessClient } from './in-process-client.js';
@@ -68,7 +69,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   const catalog = new ResourceCatalog(builtinResources, groupOrder.map((g) => g.group));
   const storages = new Map<ResourceInfo, ResourceStorage>();
   const byPlural = new Map<string, ResourceStorage>();
-  const ctx = { storages: byPlural, serviceCidr: o.serviceCidr };
+  const ctx = { services: new ServiceAllocations(o.serviceCidr) };
   for (const info of builtinResources) {
     if (info.virtual) continue;
     const key = `${info.group}/${info.plural}`;
@@ -85,6 +86,8 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     storages.set(info, s);
   }
   await Promise.all([...byPlural.values()].map((s) => s.start(signal)));
+  ctx.services.seed((await byPlural.get('/services')!.list('', { filter: null })).items);
+  void runCompactor(store, log, signal);
 
   const namespaces = byPlural.get('/namespaces')!;
   const checkNamespace = async (ns: string) => {

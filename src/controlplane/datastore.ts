@@ -5,13 +5,11 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-
-const ETCD_MODULE: string = '../store/etcd/etcd-store.js';
+import { EtcdStore } from '../store/etcd/etcd-store.js';
 
 export async function openStore(dataDir: string, endpoint: string | undefined, log: Logger): Promise<Store> {
   if (endpoint && /^(etcd|https?):\/\//.test(endpoint)) {
     const endpoints = endpoint.replace(/^(etcd|https?):\/\//, '').split(',').map((e) => e.replace(/^(etcd|https?):\/\//, '').trim()).filter(Boolean);
-    const { EtcdStore } = await import(ETCD_MODULE);
     log.info({ endpoints }, 'using etcd datastore');
     return new EtcdStore({ endpoints });
   }

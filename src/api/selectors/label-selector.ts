@@ -94,7 +94,7 @@ export function parseLabelSelector(s: string): Requirement[] {
           }
           fail(`found '${s[i] ?? 'EOS'}', expected: ',', or ')'`);
         }
-        reqs.push({ key, op: word, values: values.filter((v) => v !== '') });
+        reqs.push({ key, op: word as 'in' | 'notin', values: values.filter((v) => v !== '') });
       }
     }
     skipWs();
@@ -137,7 +137,7 @@ export function formatLabelSelector(sel: LabelSelectorSpec | undefined): string 
     if (r.op === 'exists') parts.push(r.key);
     else if (r.op === 'doesnotexist') parts.push(`!${r.key}`);
     else if (r.op === 'in' && r.values.length === 1 && sel.matchLabels?.[r.key] === r.values[0]) parts.push(`${r.key}=${r.values[0]}`);
-    else parts.push(`${r.key} ${r.op} (${r.values.join(',')})`);
+    else if (r.op === 'in' || r.op === 'notin') parts.push(`${r.key} ${r.op} (${r.values.join(',')})`);
   }
   return parts.join(',');
 }
