@@ -38,9 +38,24 @@ export interface ControlPlaneOptions {
   datastoreEndpoint?: string;
   serviceCidr: string;
   logger: Logger;
+  /** Run the controller manager and scheduler in this process (default true). */
+  controllers?: boolean;
+  /** Simulated nodes to register (kwok-style, no containers). */
+  simNodes?: number;
+}
+
+/** Where and as whom a client connects (what HttpKubeClient takes). */
+export interface ClientConfig {
+  server: string;
+  caPem: string;
+  certPem?: string;
+  keyPem?: string;
+  token?: string;
 }
 
 export interface RunningControlPlane {
+  /** Credentials for a component or test user: a client certificate for user in groups. */
+  clientConfig(user: string, groups?: string[]): Promise<ClientConfig>;
   url: string;
   kubeconfigPath: string;
   port: number;
@@ -136,7 +151,11 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   void new NamespaceController({ client, storages: () => [...new Set(storages.values())], logger: log.child({ controller: 'namespace' }) }).run(signal);
   ready = true;
   const done = new Promise<void>((resolve) => signal.addEventListener('abort', () => void store.close().finally(resolve), { once: true }));
-  return { url, kubeconfigPath, port, client, done };
+  const clientConfig = async (user: string, groups: string[] = []): Promise<ClientConfig> => {
+    const cert = await issueCertificate(ca, { commonName: user, organizations: groups, client: true });
+    return { server: url, caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem };
+  };
+  return { url, kubeconfigPath, port, client, done, clientConfig };
 }
 
 function isIP(s: string): boolean {
