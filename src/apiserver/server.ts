@@ -19,6 +19,8 @@ import { contextFieldValidation, defaultManager, ResourceHandler } from './handl
 import type { ApiMachinery } from './machinery.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { ResourceStorage } from './registry/resource-storage.js';
+import { VersionedStorage } from './registry/versioned-storage.js';
+import type { VersionConverter } from '../api/conversion/types.js';
 import type { Metrics } from './metrics.js';
 import type { OpenAPIService } from './openapi-service.js';
 
@@ -52,6 +54,8 @@ export interface ApiServerOptions {
   /** Namespace lifecycle check for creates. */
   checkNamespace(ns: string): Promise<void>;
   requestTimeoutMs?: number;
+  /** Conversion for resources stored in another version than the one requested. */
+  converterFor?(info: ResourceInfo): VersionConverter | undefined;
 }
 
 export interface SpecialHandler {
@@ -67,9 +71,16 @@ export class ApiServer {
   private listening: import('node:tls').Server | null = null;
 
   constructor(private readonly o: ApiServerOptions) {
+    const views = new WeakMap<ResourceInfo, VersionedStorage>();
     this.resources = new ResourceHandler({
       machinery: o.machinery,
-      storageFor: (info) => o.storages.get(info),
+      storageFor: (info) => {
+        const storage = o.storages.get(info);
+        if (!storage) return undefined;
+        let v = views.get(info);
+        if (!v || v.storage !== storage) views.set(info, (v = new VersionedStorage(storage, info, o.converterFor?.(info))));
+        return v;
+      },
       checkNamespace: o.checkNamespace,
     });
   }

@@ -11,6 +11,7 @@ import type { ResourceInfo } from '../api/registry/types.js';
 import { SchemaRegistry } from '../api/schema/registry.js';
 import { buildOpenAPIv3 } from '../api/schema/openapi.js';
 import { errors } from '../api/errors.js';
+import { sharedStorage } from '../api/conversion/index.js';
 import { ensureCA, issueCertificate } from '../pki/ca.js';
 import { writeKubeconfig } from '../pki/kubeconfig.js';
 import type { Store } from '../store/types.js';
@@ -85,9 +86,15 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   const storages = new Map<ResourceInfo, ResourceStorage>();
   const byPlural = new Map<string, ResourceStorage>();
   const ctx = { services: new ServiceAllocations(o.serviceCidr) };
-  for (const info of builtinResources) {
+  // Storage-version resources first, so shared storages are built with the stored layout.
+  const isStorageVersion = (i: ResourceInfo) => {
+    const c = sharedStorage[`${i.group}/${i.plural}`]?.converter;
+    return !c || c.storageVersion === (i.group ? `${i.group}/${i.version}` : i.version);
+  };
+  const ordered = [...builtinResources.filter(isStorageVersion), ...builtinResources.filter((i) => !isStorageVersion(i))];
+  for (const info of ordered) {
     if (info.virtual) continue;
-    const key = `${info.group}/${info.plural}`;
+    const key = sharedStorage[`${info.group}/${info.plural}`]?.storageKey ?? `${info.group}/${info.plural}`;
     // Several versions of one resource (autoscaling v1/v2) share one storage.
     let s = byPlural.get(key);
     if (!s) {
@@ -129,6 +136,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     logger: log,
     isReady: () => ready,
     checkNamespace,
+    converterFor: (info) => sharedStorage[`${info.group}/${info.plural}`]?.converter,
     special: specialHandlers({ machinery, storage: (group, plural) => byPlural.get(`${group}/${plural}`)! }),
   });
   await server.listen(signal);

@@ -11,7 +11,8 @@ import { firstHeader, mediaType, readBody, sendJson, successStatus, wantsTable, 
 import type { ApiMachinery } from '../machinery.js';
 import { strategicMergePatchUnsupported } from '../../api/patch/index.js';
 import type { RequestInfo } from '../request-info.js';
-import type { ResourceStorage, DeleteOptions } from '../registry/resource-storage.js';
+import type { DeleteOptions } from '../registry/resource-storage.js';
+import type { VersionedStorage as ResourceStorage } from '../registry/versioned-storage.js';
 import { encodeEvent, type CacheEvent, type WatchEventType } from '../watch-cache.js';
 import { selectableFields } from './field-selectors.js';
 
@@ -187,14 +188,14 @@ export class ResourceHandler {
       }
       throw err;
     }
-    (res as any).writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': r.req.httpVersionMajor >= 2 ? undefined : 'chunked' });
+    (res as any).writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
     (res as any).flushHeaders?.();
     started = true;
     for (const [ev, type] of pending) send(ev, type);
     pending.length = 0;
     const sendBookmark = () => {
       const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
-      write(`{"type":"BOOKMARK","object":{"kind":"${info.kind}","apiVersion":"${apiVersion}","metadata":{"resourceVersion":"${storage.cache.revision}"}}}\n`);
+      write(`{"type":"BOOKMARK","object":{"kind":"${info.kind}","apiVersion":"${apiVersion}","metadata":{"resourceVersion":"${storage.revision}"}}}\n`);
     };
     if (bookmarks) timers.push(setInterval(sendBookmark, this.deps.bookmarkIntervalMs ?? 30_000));
     timers.push(setTimeout(finish, Math.max(0, timeoutS) * 1000));
