@@ -90,7 +90,7 @@ export function simulatePodStatus(pod: KubeObject, env: PodEnv): SimulatedStatus
         ready: false,
         restartCount: 0,
         started: false,
-        state: { terminated: terminated(exitCode, startTime, rfc3339(startMs + durationMs)) },
+        state: { terminated: terminated(base.containerID, exitCode, startTime, rfc3339(startMs + durationMs)) },
       };
     }
     const delayMs = (nonNegativeInt(c.readinessProbe?.initialDelaySeconds) ?? 0) * 1000;
@@ -98,7 +98,7 @@ export function simulatePodStatus(pod: KubeObject, env: PodEnv): SimulatedStatus
     if (!heldUnready) recheckAt(readyAt);
     return {
       ...base,
-      lastState: restarts > 0 ? { terminated: terminated(exitCode, rfc3339(runStartMs - durationMs), rfc3339(runStartMs)) } : {},
+      lastState: restarts > 0 ? { terminated: terminated(containerIdOf(undefined, uid, c.name, restarts - 1), exitCode, rfc3339(runStartMs - durationMs), rfc3339(runStartMs)) } : {},
       name: c.name,
       ready: !heldUnready && now >= readyAt,
       restartCount: restarts,
@@ -115,7 +115,7 @@ export function simulatePodStatus(pod: KubeObject, env: PodEnv): SimulatedStatus
     if (c.restartPolicy === 'Always' && !finished) {
       return { ...base, lastState: {}, name: c.name, ready: !heldUnready, restartCount: 0, started: true, state: { running: { startedAt: startTime } } };
     }
-    return { ...base, lastState: {}, name: c.name, ready: !finished || c.restartPolicy !== 'Always', restartCount: 0, started: false, state: { terminated: terminated(0, startTime, startTime) } };
+    return { ...base, lastState: {}, name: c.name, ready: !finished || c.restartPolicy !== 'Always', restartCount: 0, started: false, state: { terminated: terminated(base.containerID, 0, startTime, startTime) } };
   });
 
   const conditions = podConditions(pod, prev, phase, containerStatuses, initContainerStatuses, now);
@@ -189,8 +189,8 @@ function condition(type: string, c: Obj, prevConds: Obj[], now: number): Obj {
   return out;
 }
 
-function terminated(exitCode: number, startedAt: string, finishedAt: string): Obj {
-  return { containerID: undefined, exitCode, finishedAt, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt };
+function terminated(containerID: string, exitCode: number, startedAt: string, finishedAt: string): Obj {
+  return { containerID, exitCode, finishedAt, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt };
 }
 
 function nonNegativeInt(v: unknown): number | undefined {
@@ -216,7 +216,10 @@ function imageIdOf(image: unknown): string {
   return id;
 }
 
-/** Structural equality of JSON data, ignoring key order and undefined-valued keys. */
+/**
+ * Structural equality of JSON data, ignoring key order; a null or undefined field counts as
+ * absent, so a server that drops nulls does not make every status look changed (a write loop).
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -231,11 +234,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const bo = b as Obj;
   let na = 0;
   for (const k in ao) {
-    if (ao[k] === undefined) continue;
+    if (ao[k] === undefined || ao[k] === null) continue;
     na++;
     if (!jsonEqual(ao[k], bo[k])) return false;
   }
   let nb = 0;
-  for (const k in bo) if (bo[k] !== undefined) nb++;
+  for (const k in bo) if (bo[k] !== undefined && bo[k] !== null) nb++;
   return na === nb;
 }

@@ -183,3 +183,17 @@ test('fromKubeconfig and rate limiting', async () => {
   assert.ok(Date.now() - t0 >= 150, `took ${Date.now() - t0} ms`);
   k.close();
 });
+
+test('a new session is dialled when the old one is gone', async () => {
+  await client.get(R.namespaces, '', 'default');
+  const s = (client as any).session;
+  assert.ok(s);
+  s.destroy();
+  await client.get(R.namespaces, '', 'default');
+  assert.notEqual((client as any).session, s);
+  // A GOAWAY from the server also moves the client to a new session.
+  const s2 = (client as any).session;
+  s2.goaway();
+  await new Promise((r) => setTimeout(r, 20));
+  await client.get(R.namespaces, '', 'default');
+});

@@ -139,8 +139,14 @@ export class EtcdStore implements Store {
     return w;
   }
 
+  /** etcd refuses an empty key; any key works for a count-only read of the header revision. */
+  private revisionProbeKey(): Buffer {
+    const k = this.k('');
+    return k.length ? k : Buffer.from([0]);
+  }
+
   async currentRevision(): Promise<number> {
-    const res = await this.rpc.range({ key: this.k(''), count_only: true });
+    const res = await this.rpc.range({ key: this.revisionProbeKey(), count_only: true });
     return res.header.revision;
   }
 
@@ -162,7 +168,7 @@ export class EtcdStore implements Store {
     const current = await this.currentRevision();
     const readable = async (rev: number) => {
       try {
-        await this.rpc.range({ key: this.k(''), count_only: true, revision: rev });
+        await this.rpc.range({ key: this.revisionProbeKey(), count_only: true, revision: rev });
         return true;
       } catch (err) {
         if (err instanceof StoreError && err.code === 'Compacted') return false;
