@@ -2,10 +2,10 @@
 // stripped once, and the JSON text is pre-split around the per-request values so that building
 // a body in the load loop is string concatenation, not a stringify.
 
-const NAME = '\u0000NAME\u0000';
-const NS = '\u0000NS\u0000';
-const RV = '\u0000RV\u0000';
-const GEN = '\u0000GEN\u0000';
+const NAME = '\uE000NAME\uE000';
+const NS = '\uE000NS\uE000';
+const RV = '\uE000RV\uE000';
+const GEN = '\uE000GEN\uE000';
 
 export class PodBodies {
   private readonly createParts: string[];
@@ -22,10 +22,10 @@ export class PodBodies {
     delete pod.status;
     meta.name = NAME;
     meta.namespace = NS;
-    this.createParts = JSON.stringify(pod).split('\u0000');
+    this.createParts = JSON.stringify(pod).split('\uE000');
     meta.resourceVersion = RV;
     meta.annotations = { 'bench.k8ts.io/generation': GEN };
-    this.updateParts = JSON.stringify(pod).split('\u0000');
+    this.updateParts = JSON.stringify(pod).split('\uE000');
   }
 
   create(namespace: string, name: string): string {
@@ -38,7 +38,7 @@ export class PodBodies {
   }
 }
 
-/** Parts alternate literal text and placeholder names (split on the NUL markers). */
+/** Parts alternate literal text and placeholder names (split on the private-use markers, which JSON leaves unescaped). */
 function fill(parts: string[], values: Record<string, string>): string {
   let s = '';
   for (let i = 0; i < parts.length; i++) s += i % 2 === 0 ? parts[i] : values[parts[i]!];
