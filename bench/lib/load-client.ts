@@ -45,6 +45,11 @@ async function closedLoop(concurrency: number, seconds: number, maxOps: number, 
   return summarize(lat.view(), (performance.now() - t0) / 1000, errors);
 }
 
+/** Opens one keep-alive connection per worker before timing: TLS handshakes are not the subject. */
+async function warm(c: HttpsClient, concurrency: number, path: string): Promise<void> {
+  await Promise.all(Array.from({ length: concurrency }, () => c.request('GET', path)));
+}
+
 function check(status: number, body: string | undefined, what: string): boolean {
   if (status < 300) return true;
   noteError(`${what}: HTTP ${status} ${body?.slice(0, 300) ?? ''}`);
@@ -60,6 +65,7 @@ async function run(target: Target, bodies: PodBodies, spec: LoadSpec): Promise<L
       const c = new HttpsClient(target, spec.concurrency);
       const [seconds, maxOps] = spec.kind === 'fill' ? [3600, spec.count] : [spec.seconds, spec.maxOps ?? Infinity];
       try {
+        await warm(c, spec.concurrency, '/version');
         return await closedLoop(spec.concurrency, seconds, maxOps, async (_w, i) => {
           const r = await c.request('POST', podsPath(spec.namespace), bodies.create(spec.namespace, spec.prefix + i));
           return check(r.status, r.body, 'create');
@@ -71,6 +77,7 @@ async function run(target: Target, bodies: PodBodies, spec: LoadSpec): Promise<L
     case 'get': {
       const c = new HttpsClient(target, spec.concurrency);
       try {
+        await warm(c, spec.concurrency, '/version');
         return await closedLoop(spec.concurrency, spec.seconds, spec.maxOps ?? Infinity, async (_w, i) => {
           const r = await c.request('GET', `${podsPath(spec.namespace)}/${spec.prefix}${(i * 7919) % spec.count}`);
           return check(r.status, r.body, 'get');
@@ -88,6 +95,7 @@ async function run(target: Target, bodies: PodBodies, spec: LoadSpec): Promise<L
         const first = await c.request('GET', podsPath(spec.namespace), undefined, true);
         const n = (JSON.parse(first.body!) as { items: unknown[] }).items.length;
         if (n !== spec.expect) throw new Error(`list of ${spec.namespace} returned ${n} items, expected ${spec.expect}`);
+        await warm(c, spec.concurrency, '/version');
         return await closedLoop(spec.concurrency, spec.seconds, spec.maxOps ?? Infinity, async () => {
           const r = await c.request('GET', podsPath(spec.namespace));
           return check(r.status, r.body, 'list');
@@ -100,6 +108,7 @@ async function run(target: Target, bodies: PodBodies, spec: LoadSpec): Promise<L
       const c = new HttpsClient(target, spec.concurrency);
       const body = spec.method === 'POST' ? bodies.create('default', 'raw') : undefined;
       try {
+        await warm(c, spec.concurrency, spec.path);
         return await closedLoop(spec.concurrency, spec.seconds, spec.maxOps ?? Infinity, async () => {
           const r = await c.request(spec.method, spec.path, body);
           return check(r.status, r.body, 'raw');
@@ -117,7 +126,8 @@ async function run(target: Target, bodies: PodBodies, spec: LoadSpec): Promise<L
 async function update(target: Target, bodies: PodBodies, spec: Extract<LoadSpec, { kind: 'update' }>): Promise<LatencySummary> {
   const c = new HttpsClient(target, spec.concurrency);
   try {
-    const rvs = await currentVersions(c, spec.namespace);
+    const { rvs } = await currentVersions(c, spec.namespace);
+    await warm(c, spec.concurrency, '/version');
     const names = Array.from({ length: spec.count }, (_, i) => spec.prefix + i);
     const cursor = new Array<number>(spec.concurrency).fill(0);
     let gen = 0;
@@ -134,11 +144,12 @@ async function update(target: Target, bodies: PodBodies, spec: Extract<LoadSpec,
   }
 }
 
-async function currentVersions(c: HttpsClient, ns: string): Promise<Map<string, string>> {
+/** Each pod's resourceVersion, and the list's (the revision a watch can start from). */
+async function currentVersions(c: HttpsClient, ns: string): Promise<{ rvs: Map<string, string>; listRv: string }> {
   const r = await c.request('GET', podsPath(ns), undefined, true);
   if (r.status !== 200) throw new Error(`list ${ns}: HTTP ${r.status}`);
-  const list = JSON.parse(r.body!) as { items: { metadata: { name: string; resourceVersion: string } }[] };
-  return new Map(list.items.map((p) => [p.metadata.name, p.metadata.resourceVersion]));
+  const list = JSON.parse(r.body!) as { metadata: { resourceVersion: string }; items: { metadata: { name: string; resourceVersion: string } }[] };
+  return { rvs: new Map(list.items.map((p) => [p.metadata.name, p.metadata.resourceVersion])), listRv: list.metadata.resourceVersion };
 }
 
 /**
@@ -152,10 +163,9 @@ async function watch(target: Target, bodies: PodBodies, spec: Extract<LoadSpec, 
   const handles: { close(): void }[] = [];
   try {
     const name = `${spec.prefix}0`;
-    const rvs = await currentVersions(writer, spec.namespace);
+    const { rvs, listRv } = await currentVersions(writer, spec.namespace);
     let rv = rvs.get(name);
     if (rv === undefined) throw new Error(`watch: pod ${spec.namespace}/${name} missing`);
-    const listRv = [...rvs.values()].map(Number).reduce((a, b) => Math.max(a, b), 0);
     // arrivals[w] holds (resourceVersion, time) pairs.
     const arrivals = Array.from({ length: spec.watchers }, () => new Samples());
     const opened = Array.from({ length: spec.watchers }, async (_, w) => {
@@ -166,6 +176,7 @@ async function watch(target: Target, bodies: PodBodies, spec: Extract<LoadSpec, 
         while ((nl = pending.indexOf('\n')) >= 0) {
           const line = pending.slice(0, nl);
           pending = pending.slice(nl + 1);
+          if (line.startsWith('{"type":"ERROR"')) noteError(`watch: ${line.slice(0, 300)}`);
           const v = firstResourceVersion(line);
           if (v !== undefined) {
             arrivals[w]!.push(Number(v));

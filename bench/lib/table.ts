@@ -14,7 +14,7 @@ export function formatTable(header: string[], rows: Cell[][]): string {
 function fmt(v: Cell): string {
   if (v === undefined) return '';
   if (typeof v === 'string') return v;
-  if (!Number.isFinite(v)) return String(v);
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   if (a >= 100) return Math.round(v).toString();
   if (a >= 10) return v.toFixed(1);

@@ -219,7 +219,7 @@ export class SharedIndexInformer<T extends KubeObject = KubeObject> implements I
     const onAbort = () => inner.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const [lo, hi] = this.options.watchTimeoutSeconds ?? [300, 600];
-    let outcome: 'progress' | 'relist' | 'failed' = 'failed';
+    let outcome = 'failed' as 'progress' | 'relist' | 'failed';
     let events = 0;
     const t0 = performance.now();
     try {

@@ -3,6 +3,7 @@
 // names and meanings. Plugins are pure over (pod, snapshot); the framework never does I/O.
 import type { LabelPredicate } from '../api/selectors/label-selector.js';
 import type { NamespaceLabels, NodeInfo, PodInfo } from './node-info.js';
+import type { TopologyIndex } from './topology-index.js';
 
 export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error' | 'Skip';
 
@@ -43,6 +44,8 @@ export interface Snapshot {
   /** Nodes holding at least one pod with a required anti-affinity term. */
   readonly havePodsWithRequiredAntiAffinityList: readonly NodeInfo[];
   namespaceLabels: NamespaceLabels;
+  /** Incremental per-topology counts of pods by label set and of required anti-affinity terms. */
+  readonly topology: TopologyIndex;
   /**
    * Selectors of the Services, ReplicationControllers, ReplicaSets and StatefulSets that select
    * pod, for PodTopologySpread's system default constraints; empty when none.

@@ -25,11 +25,33 @@ export type NamespaceLabels = (namespace: string) => Labels;
 
 const EMPTY: never[] = [];
 
+// Pods stamped from one template carry equal terms; interning them lets a cycle evaluate each
+// distinct term once (see TermMatchMemo) instead of once per pod.
+const internedTerms = new Map<string, AffinityTerm>();
+const MAX_INTERNED = 10_000;
+
 function compileTerm(t: PodAffinityTerm, ownNamespace: string, weight: number): AffinityTerm {
+  const id = `${ownNamespace}\u0000${weight}\u0000${JSON.stringify(t)}`;
+  const hit = internedTerms.get(id);
+  if (hit) return hit;
   const nsSelector = t.namespaceSelector ? selectorFromSpec(t.namespaceSelector) : null;
   const namespaces = new Set(t.namespaces ?? []);
   if (namespaces.size === 0 && !t.namespaceSelector) namespaces.add(ownNamespace);
-  return { topologyKey: t.topologyKey, selector: selectorFromSpec(t.labelSelector ?? null), namespaces, nsSelector, weight };
+  const term = { topologyKey: t.topologyKey, selector: selectorFromSpec(t.labelSelector ?? null), namespaces, nsSelector, weight };
+  if (internedTerms.size >= MAX_INTERNED) internedTerms.clear();
+  internedTerms.set(id, term);
+  return term;
+}
+
+/** Per-cycle memo of "does this (interned) term select the cycle's pod". */
+export class TermMatchMemo {
+  private readonly memo = new Map<AffinityTerm, boolean>();
+  constructor(private readonly pod: PodInfo, private readonly nsLabels: NamespaceLabels) {}
+  matches(term: AffinityTerm): boolean {
+    let m = this.memo.get(term);
+    if (m === undefined) this.memo.set(term, (m = termMatches(term, this.pod, this.nsLabels)));
+    return m;
+  }
 }
 
 /** Does an existing pod fall under term (namespace and label selector)? */
@@ -45,6 +67,8 @@ export class PodInfo {
   readonly key: string;
   readonly namespace: string;
   readonly labels: Labels;
+  /** Namespace plus labels, equal for pods of one template: memo key for selector results. */
+  readonly selectorKey: string;
   readonly priority: number;
   readonly requests: Resource;
   /** Requests with upstream's non-zero defaults, for spreading scores. */
@@ -61,6 +85,7 @@ export class PodInfo {
     this.namespace = md.namespace ?? '';
     this.key = `${this.namespace}/${md.name}`;
     this.labels = md.labels;
+    this.selectorKey = `${this.namespace}\u0000${md.labels ? JSON.stringify(md.labels) : ''}`;
     this.priority = pod.spec.priority ?? 0;
     this.requests = podRequests(pod);
     this.nonZero = podRequests(pod, true);
@@ -73,6 +98,11 @@ export class PodInfo {
     this.requiredAntiAffinity = paa?.requiredDuringSchedulingIgnoredDuringExecution?.map((t) => compileTerm(t, ns, 1)) ?? EMPTY;
     this.preferredAffinity = pa?.preferredDuringSchedulingIgnoredDuringExecution?.map((w) => compileTerm(w.podAffinityTerm, ns, w.weight)) ?? EMPTY;
     this.preferredAntiAffinity = paa?.preferredDuringSchedulingIgnoredDuringExecution?.map((w) => compileTerm(w.podAffinityTerm, ns, w.weight)) ?? EMPTY;
+  }
+
+  /** Terms that matter when another pod is scored against this one (all but required anti-affinity). */
+  get hasScoringAffinity(): boolean {
+    return this.requiredAffinity.length + this.preferredAffinity.length + this.preferredAntiAffinity.length > 0;
   }
 
   get hasAffinity(): boolean {

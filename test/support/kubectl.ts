@@ -98,12 +98,15 @@ export function streamKubectl(target: KubectlTarget, args: readonly string[], ku
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  const waiters = new Set<{ re: RegExp; resolve: (l: string) => void }>();
+  const waiters = new Set<{ re: RegExp; resolve: (l: string) => void; fail: () => void }>();
   let partial = '';
   let stderr = '';
   let exited = false;
   const exit = new Promise<void>((resolve) => child.on('close', () => {
     exited = true;
+    // a watch that died will never print the awaited line: fail now, not at the timeout
+    for (const w of waiters) w.fail();
+    waiters.clear();
     resolve();
   }));
   child.stdout!.setEncoding('utf8');
@@ -131,13 +134,18 @@ export function streamKubectl(target: KubectlTarget, args: readonly string[], ku
       const seen = lines.find((l) => re.test(l));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const w = { re, resolve: (l: string) => { clearTimeout(timer); resolve(l); } };
+        const fail = () => {
+          clearTimeout(timer);
+          reject(new Error(`kubectl ${args.join(' ')}: no line matching ${re} ` +
+            `${exited ? 'before it exited' : `within ${timeoutMs} ms`}\nlines: ${JSON.stringify(lines)}\nstderr: ${stderr}`));
+        };
+        const w = { re, resolve: (l: string) => { clearTimeout(timer); resolve(l); }, fail };
         const timer = setTimeout(() => {
           waiters.delete(w);
-          reject(new Error(`kubectl ${args.join(' ')}: no line matching ${re} within ${timeoutMs} ms` +
-            `${exited ? ' (process exited)' : ''}\nlines: ${JSON.stringify(lines)}\nstderr: ${stderr}`));
+          fail();
         }, timeoutMs);
-        waiters.add(w);
+        if (exited) fail();
+        else waiters.add(w);
       });
     },
     async stop() {

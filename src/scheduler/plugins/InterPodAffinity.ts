@@ -3,7 +3,8 @@
 // of both sides plus existing pods' required affinity (weight 1) score domains (Score,
 // min-max normalised). Counts are computed once per cycle in PreFilter/PreScore.
 import { MAX_NODE_SCORE, SKIP, type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Snapshot, type Status } from '../framework.js';
-import { termMatches, type AffinityTerm, type NamespaceLabels, type NodeInfo, type PodInfo } from '../node-info.js';
+import { TermMatchMemo, termMatches, type AffinityTerm, type NamespaceLabels, type NodeInfo, type PodInfo } from '../node-info.js';
+import type { ValueCounts } from '../topology-index.js';
 
 export const INTER_POD_AFFINITY = 'InterPodAffinity';
 export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
@@ -13,6 +14,9 @@ const FILTER_KEY = 'PreFilter' + INTER_POD_AFFINITY;
 const SCORE_KEY = 'PreScore' + INTER_POD_AFFINITY;
 /** Weight of an existing pod's required affinity term towards the incoming pod (HardPodAffinityWeight). */
 const HARD_POD_AFFINITY_WEIGHT = 1;
+const AFFINITY_REJECTED: Status = { code: 'UnschedulableAndUnresolvable', reasons: [ERR_REASON_AFFINITY], plugin: INTER_POD_AFFINITY };
+const ANTI_AFFINITY_REJECTED: Status = { code: 'Unschedulable', reasons: [ERR_REASON_ANTI_AFFINITY], plugin: INTER_POD_AFFINITY };
+const EXISTING_ANTI_AFFINITY_REJECTED: Status = { code: 'Unschedulable', reasons: [ERR_REASON_EXISTING_ANTI_AFFINITY], plugin: INTER_POD_AFFINITY };
 
 /** topologyKey → topologyValue → count (or score). */
 type TopologyCounts = Map<string, Map<string, number>>;
@@ -28,63 +32,73 @@ function countAt(m: TopologyCounts, key: string, value: string): number {
 }
 
 interface FilterState {
-  existingAntiAffinity: TopologyCounts;
-  affinity: TopologyCounts;
-  antiAffinity: TopologyCounts;
+  /** Required anti-affinity terms of placed pods that select the incoming pod. */
+  existing: { topologyKey: string; counts: ValueCounts }[];
+  /** Per incoming required affinity term: counts of the pod groups matching every term. */
+  affinity: ValueCounts[][];
+  /** Per incoming required anti-affinity term: counts of the pod groups it selects. */
+  antiAffinity: ValueCounts[][];
   affinityEmpty: boolean;
+  namespaceLabels: NamespaceLabels;
 }
+
+const hasAt = (maps: ValueCounts[], v: string): boolean => {
+  for (const m of maps) if ((m.get(v) ?? 0) > 0) return true;
+  return false;
+};
 
 function matchesAll(terms: AffinityTerm[], pod: PodInfo, ns: NamespaceLabels): boolean {
   for (const t of terms) if (!termMatches(t, pod, ns)) return false;
   return terms.length > 0;
 }
 
-/** The PreFilter counts (pure over the snapshot). */
+/** Memoises a predicate over existing pods by their namespace+labels within one cycle. */
+function podMemo(pred: (p: PodInfo) => boolean): (p: PodInfo) => boolean {
+  const memo = new Map<string, boolean>();
+  return (p) => {
+    let m = memo.get(p.selectorKey);
+    if (m === undefined) memo.set(p.selectorKey, (m = pred(p)));
+    return m;
+  };
+}
+
+/** The PreFilter state, read off the snapshot's incremental topology index (pure). */
 export function computeFilterState(pod: PodInfo, snapshot: Snapshot): FilterState {
   const ns = snapshot.namespaceLabels;
-  const existingAntiAffinity: TopologyCounts = new Map();
-  for (const node of snapshot.havePodsWithRequiredAntiAffinityList) {
-    const labels = node.labels;
-    if (!labels) continue;
-    for (const existing of node.podsWithRequiredAntiAffinity) {
-      for (const t of existing.requiredAntiAffinity) {
-        const v = labels[t.topologyKey];
-        if (v !== undefined && termMatches(t, pod, ns)) bump(existingAntiAffinity, t.topologyKey, v, 1);
-      }
-    }
+  const index = snapshot.topology;
+  const selectsIncoming = new TermMatchMemo(pod, ns);
+  const existing: FilterState['existing'] = [];
+  for (const [term, counts] of index.antiAffinityTerms) {
+    if (counts.size && selectsIncoming.matches(term)) existing.push({ topologyKey: term.topologyKey, counts });
   }
-  const affinity: TopologyCounts = new Map();
-  const antiAffinity: TopologyCounts = new Map();
   const aff = pod.requiredAffinity;
   const anti = pod.requiredAntiAffinity;
+  const affinity: ValueCounts[][] = aff.map(() => []);
+  const antiAffinity: ValueCounts[][] = anti.map(() => []);
+  let affinityEmpty = true;
   if (aff.length || anti.length) {
-    for (const node of snapshot.nodeInfoList) {
-      const labels = node.labels;
-      if (!labels || node.pods.length === 0) continue;
-      for (const existing of node.pods) {
-        if (aff.length && matchesAll(aff, existing, ns)) {
-          for (const t of aff) {
-            const v = labels[t.topologyKey];
-            if (v !== undefined) bump(affinity, t.topologyKey, v, 1);
-          }
+    for (const group of index.groups.values()) {
+      if (group.size <= 0) continue;
+      if (aff.length && matchesAll(aff, group.sample, ns)) {
+        for (let i = 0; i < aff.length; i++) {
+          const m = group.countsFor(aff[i]!.topologyKey);
+          if (m.size) affinityEmpty = false;
+          affinity[i]!.push(m);
         }
-        for (const t of anti) {
-          const v = labels[t.topologyKey];
-          if (v !== undefined && termMatches(t, existing, ns)) bump(antiAffinity, t.topologyKey, v, 1);
-        }
+      }
+      for (let i = 0; i < anti.length; i++) {
+        if (termMatches(anti[i]!, group.sample, ns)) antiAffinity[i]!.push(group.countsFor(anti[i]!.topologyKey));
       }
     }
   }
-  return { existingAntiAffinity, affinity, antiAffinity, affinityEmpty: affinity.size === 0 };
+  return { existing, affinity, antiAffinity, affinityEmpty, namespaceLabels: ns };
 }
 
 export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = INTER_POD_AFFINITY;
-  private nsLabels: NamespaceLabels = () => undefined;
 
   preFilter(state: CycleState, pod: PodInfo, snapshot: Snapshot): Status | null {
     if (!pod.requiredAffinity.length && !pod.requiredAntiAffinity.length && !snapshot.havePodsWithRequiredAntiAffinityList.length) return SKIP;
-    this.nsLabels = snapshot.namespaceLabels;
     state.write(FILTER_KEY, computeFilterState(pod, snapshot));
     return null;
   }
@@ -93,59 +107,66 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     const s = state.read<FilterState>(FILTER_KEY);
     if (!s) return null;
     const labels = node.labels;
-    if (pod.requiredAffinity.length && !this.satisfiesAffinity(s, pod, labels)) {
-      return { code: 'UnschedulableAndUnresolvable', reasons: [ERR_REASON_AFFINITY], plugin: INTER_POD_AFFINITY };
+    if (pod.requiredAffinity.length && !this.satisfiesAffinity(s, pod, labels)) return AFFINITY_REJECTED;
+    const anti = pod.requiredAntiAffinity;
+    for (let i = 0; i < anti.length; i++) {
+      const v = labels?.[anti[i]!.topologyKey];
+      if (v !== undefined && hasAt(s.antiAffinity[i]!, v)) return ANTI_AFFINITY_REJECTED;
     }
-    for (const t of pod.requiredAntiAffinity) {
-      const v = labels?.[t.topologyKey];
-      if (v !== undefined && countAt(s.antiAffinity, t.topologyKey, v) > 0) {
-        return { code: 'Unschedulable', reasons: [ERR_REASON_ANTI_AFFINITY], plugin: INTER_POD_AFFINITY };
-      }
-    }
-    for (const [key, values] of s.existingAntiAffinity) {
-      const v = labels?.[key];
-      if (v !== undefined && (values.get(v) ?? 0) > 0) {
-        return { code: 'Unschedulable', reasons: [ERR_REASON_EXISTING_ANTI_AFFINITY], plugin: INTER_POD_AFFINITY };
-      }
+    for (const e of s.existing) {
+      const v = labels?.[e.topologyKey];
+      if (v !== undefined && (e.counts.get(v) ?? 0) > 0) return EXISTING_ANTI_AFFINITY_REJECTED;
     }
     return null;
   }
 
   private satisfiesAffinity(s: FilterState, pod: PodInfo, labels: Record<string, string> | undefined): boolean {
     let podsExist = true;
-    for (const t of pod.requiredAffinity) {
-      const v = labels?.[t.topologyKey];
+    const aff = pod.requiredAffinity;
+    for (let i = 0; i < aff.length; i++) {
+      const v = labels?.[aff[i]!.topologyKey];
       if (v === undefined) return false;
-      if (countAt(s.affinity, t.topologyKey, v) <= 0) podsExist = false;
+      if (!hasAt(s.affinity[i]!, v)) podsExist = false;
     }
     if (podsExist) return true;
     // The first pod of a group with affinity to itself may go anywhere with the topology keys.
-    return s.affinityEmpty && matchesAll(pod.requiredAffinity, pod, this.nsLabels);
+    return s.affinityEmpty && matchesAll(aff, pod, s.namespaceLabels);
   }
 
   preScore(state: CycleState, pod: PodInfo, _nodes: readonly NodeInfo[], snapshot: Snapshot): Status | null {
     const hasPreferred = pod.preferredAffinity.length > 0 || pod.preferredAntiAffinity.length > 0;
     if (!hasPreferred && snapshot.havePodsWithAffinityList.length === 0) return SKIP;
     const ns = snapshot.namespaceLabels;
+    const selectsIncoming = new TermMatchMemo(pod, ns);
+    const prefAff = pod.preferredAffinity.map((t) => podMemo((p) => termMatches(t, p, ns)));
+    const prefAnti = pod.preferredAntiAffinity.map((t) => podMemo((p) => termMatches(t, p, ns)));
     const scores: TopologyCounts = new Map();
+    const fromExisting = (terms: AffinityTerm[], labels: Record<string, string>, sign: number, weight: number) => {
+      for (const t of terms) {
+        const v = labels[t.topologyKey];
+        if (v !== undefined && selectsIncoming.matches(t)) bump(scores, t.topologyKey, v, sign * (weight || t.weight));
+      }
+    };
     const nodes = hasPreferred ? snapshot.nodeInfoList : snapshot.havePodsWithAffinityList;
     for (const node of nodes) {
       const labels = node.labels;
       if (!labels) continue;
       const pods = hasPreferred ? node.pods : node.podsWithAffinity;
       for (const existing of pods) {
-        const add = (terms: AffinityTerm[], subject: PodInfo, sign: number, weight?: number) => {
-          for (const t of terms) {
-            const v = labels[t.topologyKey];
-            if (v !== undefined && termMatches(t, subject, ns)) bump(scores, t.topologyKey, v, sign * (weight ?? t.weight));
-          }
-        };
-        add(pod.preferredAffinity, existing, 1);
-        add(pod.preferredAntiAffinity, existing, -1);
-        if (existing.hasAffinity) {
-          add(existing.requiredAffinity, pod, 1, HARD_POD_AFFINITY_WEIGHT);
-          add(existing.preferredAffinity, pod, 1);
-          add(existing.preferredAntiAffinity, pod, -1);
+        for (let i = 0; i < prefAff.length; i++) {
+          const t = pod.preferredAffinity[i]!;
+          const v = labels[t.topologyKey];
+          if (v !== undefined && prefAff[i]!(existing)) bump(scores, t.topologyKey, v, t.weight);
+        }
+        for (let i = 0; i < prefAnti.length; i++) {
+          const t = pod.preferredAntiAffinity[i]!;
+          const v = labels[t.topologyKey];
+          if (v !== undefined && prefAnti[i]!(existing)) bump(scores, t.topologyKey, v, -t.weight);
+        }
+        if (existing.hasScoringAffinity) {
+          fromExisting(existing.requiredAffinity, labels, 1, HARD_POD_AFFINITY_WEIGHT);
+          fromExisting(existing.preferredAffinity, labels, 1, 0);
+          fromExisting(existing.preferredAntiAffinity, labels, -1, 0);
         }
       }
     }

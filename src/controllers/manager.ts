@@ -1,0 +1,44 @@
+// The controller manager: holds the `kube-controller-manager` Lease in kube-system and, while it
+// leads, runs every registered controller on shared informers. Several servers may run one each;
+// only the leader acts. It owns no objects itself: each controller owns its own.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { KubeClient } from '../client/types.js';
+import { realClock, type Clock } from '../client/informer-types.js';
+import { createSharedInformerFactory } from '../client/informer.js';
+import { createEventRecorder } from '../client/event-recorder.js';
+import { LeaderElector } from '../client/leader-election.js';
+import type { ControllerDescriptor } from './types.js';
+
+export interface ManagerOptions {
+  client: KubeClient;
+  controllers: ControllerDescriptor[];
+  logger: Logger;
+  /** Lease name (upstream: kube-controller-manager, kube-scheduler). */
+  leaseName: string;
+  component: string;
+  clock?: Clock;
+  leaseDurationSeconds?: number;
+}
+
+/** Runs until signal aborts; leads when it holds the lease, stands by otherwise. */
+export async function runControllerManager(o: ManagerOptions, signal: AbortSignal): Promise<void> {
+  const identity = `${hostname()}_${randomUUID()}`;
+  const elector = new LeaderElector({ client: o.client, namespace: 'kube-system', name: o.leaseName, identity, leaseDurationSeconds: o.leaseDurationSeconds ?? 15 });
+  await elector.run(signal, {
+    onStartedLeading: async (leading: AbortSignal) => {
+      o.logger.info({ identity, lease: o.leaseName }, 'became leader');
+      const informers = createSharedInformerFactory(o.client, {});
+      const recorder = createEventRecorder(o.client, o.component);
+      const deps = { client: o.client, informers, recorder, clock: o.clock ?? realClock, logger: o.logger };
+      const runs = o.controllers.map((d) => {
+        const c = d.create({ ...deps, logger: o.logger.child({ controller: d.name }) });
+        return c.run(leading).catch((err) => o.logger.error({ err, controller: d.name }, 'controller stopped with an error'));
+      });
+      informers.start(leading);
+      await Promise.all(runs);
+    },
+    onStoppedLeading: () => o.logger.info({ identity, lease: o.leaseName }, 'stopped leading'),
+  });
+}

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import { startTestControlPlane } from '../support/control-plane.js';
+import { HttpKubeClient } from '../../src/client/http-client.js';
+import { R } from '../../src/client/resources.js';
+test('t', async () => {
+  const cp = await startTestControlPlane({ controllers: false });
+  const client = new HttpKubeClient(await cp.clientConfig('admin', ['system:masters']));
+  await client.get(R.namespaces, '', 'default');
+  let t0 = Date.now();
+  for (let i = 0; i < 300; i++) await client.get(R.namespaces, '', 'default');
+  console.log('seq get/s', Math.round(300 / ((Date.now() - t0) / 1000)));
+  t0 = Date.now();
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => client.create(R.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` } } as any)));
+  console.log('parallel create/s', Math.round(2000 / ((Date.now() - t0) / 1000)));
+  t0 = Date.now();
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => client.get(R.configmaps, 'default', `c${i}`)));
+  console.log('parallel get/s', Math.round(2000 / ((Date.now() - t0) / 1000)));
+  await client.createSubresource(R.pods, 'default', 'x', 'binding', {}).catch((e) => console.log('binding', e.code));
+  await client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b' }, spec: { containers: [{ name: 'c', image: 'i' }] } } as any);
+  await client.createSubresource(R.pods, 'default', 'b', 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b' }, target: { kind: 'Node', name: 'n' } }).then(() => console.log('binding ok'), (e) => console.log('binding', e.code, e.message.slice(0, 60)));
+  client.close();
+  await cp.stop();
+});
