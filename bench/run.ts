@@ -1,6 +1,7 @@
 // Runs every benchmark in this directory (bench/*.ts under tsx, dist/bench/*.js after a build)
 // one after another, each in its own process so one's memory and event loop never colour
-// another's figures. Arguments (e.g. --quick) are passed to every benchmark.
+// another's figures. Arguments (e.g. --quick) are passed to every benchmark, except run's own:
+// --only=api,store picks benchmarks, --list prints what would run.
 //   npm run bench [-- --quick]        or        node --import tsx bench/run.ts [--quick]
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -30,10 +31,18 @@ function runOne(file: string, args: string[]): Promise<number> {
   });
 }
 
-const args = process.argv.slice(2);
+const own = (a: string) => a === '--list' || a.startsWith('--only=');
+const args = process.argv.slice(2).filter((a) => !own(a));
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const nameOf = (file: string) => basename(file).replace(/\.(ts|js)$/, '');
+const selected = benchmarks().filter((f) => !only || only.includes(nameOf(f)));
+if (process.argv.includes('--list')) {
+  for (const f of selected) console.log(nameOf(f));
+  process.exit(0);
+}
 const results: { name: string; code: number; seconds: number }[] = [];
-for (const file of benchmarks()) {
-  const name = basename(file).replace(/\.(ts|js)$/, '');
+for (const file of selected) {
+  const name = nameOf(file);
   console.log(`\n######## bench/${name} ${args.join(' ')}\n`);
   const t0 = performance.now();
   const code = await runOne(file, args);

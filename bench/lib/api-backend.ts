@@ -15,7 +15,7 @@ export type Backend = 'sqlite' | 'etcd';
 export interface BenchSettings {
   /** Seconds per timed case. */
   seconds: number;
-  /** Objects in the big LIST namespace (10k in a full run). */
+  /** Objects in the big LIST namespace (10k in a full run; 0 skips it, filling 200 elsewhere to time creates). */
   bigList: number;
   clients: number[];
   /** Client counts for LISTs of 1k (each LIST costs tens of ms of server CPU). */
@@ -87,7 +87,7 @@ export async function runBackend(backend: Backend, cfg: BenchSettings, log: (s: 
     log(`${backend}: filling ${SMALL} + ${cfg.bigList} pods`);
     await load.run(target, { kind: 'fill', namespace: NS.watch, prefix: 'w', count: 1, concurrency: 1 });
     await load.run(target, { kind: 'fill', namespace: NS.small, prefix: 'p', count: SMALL, concurrency: 50 });
-    const fill = await load.run(target, { kind: 'fill', namespace: NS.big, prefix: 'p', count: cfg.bigList, concurrency: 50 });
+    const fill = await load.run(target, { kind: 'fill', namespace: cfg.bigList ? NS.big : NS.create, prefix: cfg.bigList ? 'p' : 'f', count: cfg.bigList || 200, concurrency: 50 });
     if (fill.errors) throw new Error(`fill: ${fill.errors} errors`);
     await settle(500);
     const mem = process.memoryUsage();
@@ -106,7 +106,7 @@ export async function runBackend(backend: Backend, cfg: BenchSettings, log: (s: 
     for (const c of cfg.clients) await timed('update', c, () => load.run(target, { kind: 'update', namespace: NS.small, prefix: 'p', count: SMALL, concurrency: c, seconds }));
     for (const c of cfg.listClients) await timed(`list ${SMALL / 1000}k`, c, () => load.run(target, { kind: 'list', namespace: NS.small, expect: SMALL, concurrency: c, seconds }));
     // 100 clients each holding a 30 MB response is a memory test, not a latency one.
-    for (const c of cfg.listClients.filter((c) => c <= 10)) {
+    for (const c of cfg.bigList ? cfg.listClients.filter((c) => c <= 10) : []) {
       await timed(`list ${cfg.bigList / 1000}k`, c, () => load.run(target, { kind: 'list', namespace: NS.big, expect: cfg.bigList, concurrency: c, seconds, maxOps: 20 * c }));
     }
 
@@ -127,7 +127,7 @@ export async function runBackend(backend: Backend, cfg: BenchSettings, log: (s: 
       rssIdle,
       rssLoaded: mem.rss,
       heapLoaded: mem.heapUsed,
-      objects: 1 + SMALL + cfg.bigList,
+      objects: 1 + SMALL + (cfg.bigList || 200),
       fill,
       ops,
       watch,

@@ -68,7 +68,7 @@ export function printReport(b: Baselines, reports: BackendReport[], s: BenchSett
   out.push('== Raw baselines (same machine, same run)');
   const base: Cell[][] = [
     ['SQLite WAL commit, synchronous=FULL, 1 row/tx', b.sqliteFull, '', '', 'tx/s'],
-    [`JSON.stringify ${s.bigList} pods (${(b.stringify.bytes / MiB).toFixed(1)} MiB)`, 1000 / b.stringify.ms, b.stringify.ms, '', 'lists/s; ms each'],
+    [`JSON.stringify ${s.bigList || 1000} pods (${(b.stringify.bytes / MiB).toFixed(1)} MiB)`, 1000 / b.stringify.ms, b.stringify.ms, '', 'lists/s; ms each'],
     ...b.https.map((h): Cell[] => [`loopback HTTPS ${h.method}, ${h.clients} client${h.clients > 1 ? 's' : ''}`, h.s.opsPerSec, h.s.p50ms, h.s.p99ms, 'req/s']),
   ];
   out.push(formatTable(['baseline', 'rate', 'p50 ms', 'p99 ms', 'unit'], base));

@@ -82,7 +82,7 @@ export class WatchCache {
         const onAbort = () => ctl.abort();
         signal.addEventListener('abort', onAbort, { once: true });
         try {
-          const w = this.store.watch(this.prefix, { afterRevision: this.currentRv, signal: ctl.signal }, (evs) => this.apply(evs));
+          const w = this.store.watch(this.prefix, { afterRevision: this.currentRv, signal: ctl.signal }, (evs, progress) => this.apply(evs, progress));
           await w.done;
         } catch (err) {
           if (err instanceof StoreError && err.code === 'Compacted') {
@@ -115,7 +115,7 @@ export class WatchCache {
     this.wake();
   }
 
-  private apply(evs: StoreWatchEvent[]): void {
+  private apply(evs: StoreWatchEvent[], progress?: number): void {
     for (const e of evs) {
       const rv = e.kv.modRevision;
       if (rv <= this.currentRv) continue;
@@ -139,6 +139,7 @@ export class WatchCache {
       this.push(ev);
       this.dispatch(ev);
     }
+    if (progress !== undefined && progress > this.currentRv) this.currentRv = progress;
     this.wake();
   }
 

@@ -61,8 +61,11 @@ export async function simCommand(args: string[]): Promise<void> {
   }
 
   const logger = pino({ level: values['log-level'] }, pino.destination(2));
-  const client = HttpKubeClient.fromKubeconfig(kubeconfig, { userAgent: 'k8ts-sim/v1.32.4', ...(values.server ? { server: values.server } : {}) });
-  const informers = createSharedInformerFactory(client, { logger });
+  const overrides = { userAgent: 'k8ts-sim/v1.32.4', ...(values.server ? { server: values.server } : {}) };
+  const client = HttpKubeClient.fromKubeconfig(kubeconfig, overrides);
+  // Watches on a connection of their own, so a watch backlog never stalls heartbeats.
+  const watchClient = HttpKubeClient.fromKubeconfig(kubeconfig, overrides);
+  const informers = createSharedInformerFactory(watchClient, { logger });
   const pool = new SimNodePool(
     { client, informers, clock: realClock, logger },
     {
@@ -89,6 +92,7 @@ export async function simCommand(args: string[]): Promise<void> {
     await pool.run(ac.signal);
   } finally {
     client.close();
+    watchClient.close();
   }
 }
 

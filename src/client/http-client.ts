@@ -69,6 +69,9 @@ const REASON_BY_CODE: Record<number, string> = {
 /** Transport errors that mean the request never reached the server, so resending is safe. */
 const NEVER_SENT = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_HTTP2_SESSION_ERROR']);
 
+const PING_INTERVAL_MS = 30_000;
+const PING_TIMEOUT_MS = 15_000;
+
 interface RawResponse {
   status: number;
   body: Buffer;
@@ -302,9 +305,24 @@ export class HttpKubeClient implements KubeClient {
     const forget = () => {
       if (this.session === session) this.session = null;
     };
-    session.on('close', forget);
     session.on('goaway', forget);
     session.on('error', forget);
+    // Long watches on a silently dead connection would never end: ping while streams are open.
+    const keepalive = setInterval(() => {
+      if (this.active === 0 || session.destroyed) return;
+      const deadline = setTimeout(() => session.destroy(new Error('HTTP/2 ping timed out')), PING_TIMEOUT_MS);
+      deadline.unref();
+      const sent = session.ping((err) => {
+        clearTimeout(deadline);
+        if (err) session.destroy(err);
+      });
+      if (!sent) clearTimeout(deadline);
+    }, PING_INTERVAL_MS);
+    keepalive.unref();
+    session.on('close', () => {
+      clearInterval(keepalive);
+      forget();
+    });
     this.session = session;
     return session;
   }

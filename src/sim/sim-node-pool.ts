@@ -18,6 +18,7 @@ import { internalIPFor, podCIDRFor, prefixOf24 } from './node-addressing.js';
 import { buildNode, nodeStatus, type NodeCondition, type SimNodeSpec } from './node-object.js';
 import { PodIPPool } from './pod-ip-pool.js';
 import { isTerminal, simulatePodStatus } from './pod-status.js';
+import { Limiter } from './limiter.js';
 import { TimerWheel } from './timer-wheel.js';
 import { microTime } from './timestamps.js';
 
@@ -73,6 +74,7 @@ interface Heartbeat {
 
 const NODE_INDEX = 'k8ts.io/sim-node';
 const REGISTER_CONCURRENCY = 32;
+const HEARTBEAT_CONCURRENCY = 64;
 const FIELD_MANAGER = 'k8ts-sim';
 
 export class SimNodePool {
@@ -80,6 +82,7 @@ export class SimNodePool {
   private readonly wheel: TimerWheel<Heartbeat | string>;
   private readonly queue = new WorkQueue(50, 30_000);
   private readonly rechecks = new Map<string, number>();
+  private readonly heartbeats = new Limiter(HEARTBEAT_CONCURRENCY);
   private readonly log: Logger;
   private readonly heartbeatMs: number;
   private readonly nodeStatusMs: number;
@@ -246,10 +249,14 @@ export class SimNodePool {
     if (node.stopped || node.epoch !== epoch || this.signal?.aborted) return;
     const now = this.now();
     this.scheduleHeartbeat(node, now + this.heartbeatMs);
-    if (!node.leaseInFlight) void this.renewLease(node).catch((err) => this.log.warn({ node: node.spec.name, err: String(err) }, 'lease renewal failed'));
+    if (!node.leaseInFlight) {
+      node.leaseInFlight = true; // set before queueing, so a node never waits in the limiter twice
+      void this.heartbeats.run(() => this.renewLease(node)).catch((err) => this.log.warn({ node: node.spec.name, err: String(err) }, 'lease renewal failed'));
+    }
     if (now >= node.nextStatusAtMs && !node.statusInFlight) {
       node.nextStatusAtMs = now + this.nodeStatusMs;
-      void this.postStatus(node, false).catch((err) => this.log.warn({ node: node.spec.name, err: String(err) }, 'node status update failed'));
+      node.statusInFlight = true;
+      void this.heartbeats.run(() => this.postStatus(node, false)).catch((err) => this.log.warn({ node: node.spec.name, err: String(err) }, 'node status update failed'));
     }
   }
 

@@ -83,8 +83,11 @@ export interface Store {
   /**
    * Streams every change under prefix after opts.afterRevision, in revision order, to onEvents
    * (batched as the backend delivers them). Throws/ends with Compacted if afterRevision is compacted.
+   * progressRevision, when a backend gives it, promises that every change under prefix up to that
+   * revision has been delivered (it may come with an empty batch); the watch cache uses it to
+   * serve consistent reads without waiting for an unrelated write.
    */
-  watch(prefix: string, opts: WatchOptions, onEvents: (events: StoreWatchEvent[]) => void): StoreWatcher;
+  watch(prefix: string, opts: WatchOptions, onEvents: (events: StoreWatchEvent[], progressRevision?: number) => void): StoreWatcher;
   currentRevision(): Promise<number>;
   /**
    * Drops history before revision (etcd semantics): the snapshot at `revision` stays readable;

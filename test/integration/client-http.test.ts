@@ -197,3 +197,11 @@ test('a new session is dialled when the old one is gone', async () => {
   await new Promise((r) => setTimeout(r, 20));
   await client.get(R.namespaces, '', 'default');
 });
+
+test('an unreachable server rejects requests and watches with the transport error', async () => {
+  const cfg = await cp.clientConfig('admin', ['system:masters']);
+  const dead = new HttpKubeClient({ ...cfg, server: 'https://127.0.0.1:1' });
+  await assert.rejects(dead.get(R.namespaces, '', 'default'), (e: any) => !(e instanceof ApiError) && /ECONNREFUSED/.test(`${e.code} ${e.message}`));
+  await assert.rejects(dead.watch(R.pods, '', { signal: new AbortController().signal }, () => undefined), (e: any) => !(e instanceof ApiError));
+  dead.close();
+});

@@ -71,6 +71,22 @@ const getD = () => client.get<Deployment>(R.deployments, NS, 'web');
 const replicaSets = async () => (await client.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=web' })).items;
 const kubectl = (...args: string[]) => runKubectl(kube, args);
 
+/**
+ * Merge-patches the deployment. Retries conflicts: the API server currently pins patches to the
+ * resourceVersion it read, so a patch racing a controller's status write can fail with 409
+ * (upstream retries those server-side).
+ */
+async function patchD(body: unknown): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.patch(R.deployments, NS, 'web', 'merge', body);
+      return;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
 function rolledOut(d: Deployment, replicas: number): boolean {
   const s = d.status ?? {};
   return (
@@ -162,9 +178,9 @@ test('a deleted pod is replaced', async () => {
 });
 
 test('scale up and down', async () => {
-  await client.patch(R.deployments, NS, 'web', 'merge', { spec: { replicas: 5 } });
+  await patchD({ spec: { replicas: 5 } });
   await eventually(async () => rolledOut(await getD(), 5) && (await pods()).length === 5, 10_000, 'scaled to 5');
-  await client.patch(R.deployments, NS, 'web', 'merge', { spec: { replicas: 4 } });
+  await patchD({ spec: { replicas: 4 } });
   await eventually(async () => rolledOut(await getD(), 4) && (await pods()).length === 4, 10_000, 'scaled to 4');
   const [rs] = await replicaSets();
   assert.equal(rs?.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '4');
@@ -182,7 +198,7 @@ test('rolling update to a new image keeps within maxSurge/maxUnavailable', async
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
-  await client.patch(R.deployments, NS, 'web', 'merge', {
+  await patchD({
     metadata: { annotations: { 'kubernetes.io/change-cause': 'image app:2.0' } },
     spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2.0' }] } } },
   });
@@ -232,7 +248,7 @@ test('pause stops a rollout; resume finishes it', async () => {
     const c = d.status?.conditions?.find((c) => c.type === 'Progressing');
     return c?.reason === 'DeploymentPaused' && c.status === 'Unknown';
   }, 10_000, 'paused condition');
-  await client.patch(R.deployments, NS, 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'app', image: 'app:3.0' }] } } } });
+  await patchD({ spec: { template: { spec: { containers: [{ name: 'app', image: 'app:3.0' }] } } } });
   await new Promise((r) => setTimeout(r, 1000));
   const rss = await replicaSets();
   assert.equal(rss.length, 2, 'paused: no new ReplicaSet');
@@ -251,7 +267,7 @@ test('pause stops a rollout; resume finishes it', async () => {
 
 test('scaling during a rollout is proportional; progress deadline is reported', async () => {
   kubeletOn = false;
-  await client.patch(R.deployments, NS, 'web', 'merge', {
+  await patchD({
     spec: { progressDeadlineSeconds: 2, template: { spec: { containers: [{ name: 'app', image: 'app:4.0' }] } } },
   });
   // New pods never become ready: the rollout is stuck with one surge pod.
@@ -259,7 +275,7 @@ test('scaling during a rollout is proportional; progress deadline is reported', 
     const d = await getD();
     return (d.status?.updatedReplicas ?? 0) >= 1 && d;
   }, 10_000, 'rollout started');
-  await client.patch(R.deployments, NS, 'web', 'merge', { spec: { replicas: 8 } });
+  await patchD({ spec: { replicas: 8 } });
   await eventually(async () => {
     const rss = await replicaSets();
     const total = rss.reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0);

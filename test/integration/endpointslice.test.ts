@@ -18,7 +18,7 @@ const slicesOf = async (svc: string): Promise<KubeObject[]> =>
   (await h.client.list(R.endpointslices, NS, { labelSelector: `kubernetes.io/service-name=${svc}` })).items;
 
 test('EndpointSlices: labelled, owned, split at the maximum, conditions per pod', async () => {
-  const svc = await h.client.create(R.services, NS, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+  const svc = await h.client.create<KubeObject>(R.services, NS, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
   // Placeholder first: a Service without endpoints still has one empty slice.
   const placeholder = await eventually(async () => {
     const s = await slicesOf('web');

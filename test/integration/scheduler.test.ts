@@ -63,7 +63,7 @@ before(async () => {
   await createNode(nodeObj('w2', { zone: 'b' }));
   await createNode(nodeObj('w3', { zone: 'c', unschedulable: true }));
   const informers = createSharedInformerFactory(client);
-  const scheduler = new Scheduler({ client, informers, recorder: createEventRecorder(client, 'default-scheduler'), clock: realClock, logger: pino({ level: 'silent' }) });
+  const scheduler = new Scheduler({ client, informers, recorder: createEventRecorder(client, 'default-scheduler'), clock: realClock, logger: pino({ level: process.env.SCHED_LOG ?? 'silent' }) });
   running = scheduler.run(ac.signal);
 });
 

@@ -82,9 +82,7 @@ test('ordered creation, identity, claims and revisions', async () => {
 });
 
 test('scale down goes highest first and keeps claims; scale up reuses them', async () => {
-  const cur = await h.client.get(R.statefulsets, NS, 'web');
   await h.client.patch(R.statefulsets, NS, 'web', 'merge', { spec: { replicas: 1 } });
-  void cur;
   await eventually(async () => (await podNames()).join() === 'web-0,web-1', 10_000, 'web-2 deleted first');
   await eventually(async () => (await podNames()).join() === 'web-0', 10_000, 'web-1 deleted');
   const claims = (await h.client.list(R.persistentvolumeclaims, NS)).items.map((c) => c.metadata.name).sort();

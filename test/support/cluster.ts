@@ -203,7 +203,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     if (log.length > LOG_KEEP * 2) log = log.slice(-LOG_KEEP);
     if (process.env.K8TS_TEST_SERVER_LOG === '1') process.stderr.write(b);
   };
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that stop() also reaches anything the server starts (e.g. containerd).
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signal = (sig: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try { process.kill(-child.pid, sig); } catch { try { process.kill(child.pid, sig); } catch { /* gone */ } }
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exitInfo: string | null = null;
@@ -212,7 +217,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     resolve();
   }));
   // If the test process dies without calling stop(), do not leave a server behind.
-  const killOnExit = () => { if (exitInfo === null && child.pid) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } };
+  const killOnExit = () => { if (exitInfo === null) signal('SIGKILL'); };
   process.once('exit', killOnExit);
 
   const cleanupDirs = () => {
@@ -220,9 +225,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     rmSync(dataDir, { recursive: true, force: true });
   };
   const stopServer = async () => {
-    if (exitInfo === null && child.pid !== undefined) {
-      try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
-      const forced = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 10_000);
+    if (exitInfo === null) {
+      signal('SIGTERM');
+      const forced = setTimeout(() => signal('SIGKILL'), 10_000);
       await exited;
       clearTimeout(forced);
     }

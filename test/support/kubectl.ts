@@ -40,6 +40,19 @@ function kubectlEnv(home: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * kubectl runs in its own process group and is stopped through it: the dispatcher kubectl may run the
+ * real kubectl as a child, which would otherwise outlive a signal sent to the dispatcher alone.
+ */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try { process.kill(pid, signal); } catch { /* already gone */ }
+  }
+}
+
 function fullArgs(target: KubectlTarget, args: readonly string[], kubeconfig?: string): string[] {
   return ['--kubeconfig', kubeconfig ?? target.kubeconfig, '--cache-dir', `${target.home}/.kube/cache`, ...args];
 }
@@ -49,13 +62,14 @@ export function runKubectl(target: KubectlTarget, args: readonly string[], opts:
     const child = spawn(KUBECTL, fullArgs(target, args, opts.kubeconfig), {
       env: kubectlEnv(target.home),
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killGroup(child.pid, 'SIGKILL');
     }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
@@ -88,7 +102,7 @@ export interface KubectlStream {
   readonly stderr: () => string;
   /** resolves with the first line (already seen or future) matching re; rejects after timeoutMs */
   waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
-  /** kills the process (SIGTERM, by pid) and resolves once it has exited */
+  /** kills the process group it started (SIGTERM) and resolves once the process has exited */
   stop(): Promise<void>;
 }
 
@@ -96,6 +110,7 @@ export function streamKubectl(target: KubectlTarget, args: readonly string[], ku
   const child: ChildProcess = spawn(KUBECTL, fullArgs(target, args, kubeconfig), {
     env: kubectlEnv(target.home),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const lines: string[] = [];
   const waiters = new Set<{ re: RegExp; resolve: (l: string) => void; fail: () => void }>();
@@ -149,9 +164,7 @@ export function streamKubectl(target: KubectlTarget, args: readonly string[], ku
       });
     },
     async stop() {
-      if (!exited && child.pid !== undefined) {
-        try { process.kill(child.pid, 'SIGTERM'); } catch { /* already gone */ }
-      }
+      if (!exited) killGroup(child.pid, 'SIGTERM');
       await exit;
     },
   };

@@ -146,7 +146,9 @@ export class ResourceStorage {
     if (wantRv === undefined && (rvParam === undefined || rvParam === '')) {
       // Consistent read: make sure the cache has caught up with the store.
       const current = await this.storeCall(() => this.store.currentRevision());
-      await this.cache.waitFor(current);
+      // Backends without watch progress (etcd here) may leave the cache behind an unrelated
+      // write; then the snapshot comes straight from the store.
+      if (!(await this.cache.waitFor(current, 100))) return this.listFromStore(prefix, opts, current, startAfter);
     } else if (rvParam && rvParam !== '0' && exactRv === undefined) {
       const min = parseRv(rvParam);
       if (!(await this.cache.waitFor(min))) throw errors.timeout(`Too large resource version: ${min}, current: ${this.cache.revision}`);
@@ -401,7 +403,9 @@ export class ResourceStorage {
       nm.generation = om.generation;
       if (subresource !== 'status' && specChanged(next, old)) nm.generation = om.generation + 1;
     }
-    const causes = [...this.validation.validateMeta(next, false), ...(this.strategy.validate?.(next) ?? []), ...(this.strategy.validateUpdate?.(next, old) ?? [])];
+    // A binding is the one sanctioned change of an otherwise immutable pod spec (spec.nodeName).
+    const updateRules = subresource === 'binding' ? [] : this.strategy.validateUpdate?.(next, old) ?? [];
+    const causes = [...this.validation.validateMeta(next, false), ...(this.strategy.validate?.(next) ?? []), ...updateRules];
     if (causes.length) throw this.invalid(om.name ?? '', causes);
     return next;
   }

@@ -24,6 +24,8 @@ export class SqliteWatcher implements StoreWatcher {
   private ended = false;
   private lastRev: number;
   private pending: StoreWatchEvent[] = [];
+  /** Highest committed revision this watch has seen, matching its prefix or not. */
+  private progress = 0;
   private flushScheduled = false;
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
@@ -36,7 +38,7 @@ export class SqliteWatcher implements StoreWatcher {
     private readonly hi: string | Buffer,
     afterRevision: number,
     private readonly signal: AbortSignal,
-    private readonly onEvents: (events: StoreWatchEvent[]) => void,
+    private readonly onEvents: (events: StoreWatchEvent[], progressRevision?: number) => void,
   ) {
     this.lastRev = afterRevision;
     this.done = new Promise<void>((resolve, reject) => {
@@ -57,11 +59,13 @@ export class SqliteWatcher implements StoreWatcher {
   push(events: readonly StoreWatchEvent[]): void {
     if (!this.live || this.ended) return;
     for (const ev of events) {
+      if (ev.kv.modRevision > this.progress) this.progress = ev.kv.modRevision;
       if (ev.kv.modRevision <= this.lastRev || !ev.kv.key.startsWith(this.prefix)) continue;
       this.pending.push(ev);
       this.lastRev = ev.kv.modRevision;
     }
-    if (this.pending.length > 0 && !this.flushScheduled) {
+    // Progress is delivered even without matching events, so a consumer knows it is current.
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flush());
     }
@@ -99,7 +103,8 @@ export class SqliteWatcher implements StoreWatcher {
       } else {
         this.lastRev = rows[rows.length - 1][0];
       }
-      if (events.length > 0) this.deliver(events);
+      if (this.live) this.progress = Math.max(this.progress, upto);
+      if (events.length > 0 || this.live) this.deliver(events, this.live ? this.progress : undefined);
       if (!this.live && !this.ended) setImmediate(() => this.catchUp());
     } catch (err) {
       this.finish(err as Error);
@@ -108,15 +113,15 @@ export class SqliteWatcher implements StoreWatcher {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.ended || this.pending.length === 0) return;
+    if (this.ended) return;
     const batch = this.pending;
     this.pending = [];
-    this.deliver(batch);
+    this.deliver(batch, this.progress);
   }
 
-  private deliver(events: StoreWatchEvent[]): void {
+  private deliver(events: StoreWatchEvent[], progressRevision?: number): void {
     try {
-      this.onEvents(events);
+      this.onEvents(events, progressRevision);
     } catch (err) {
       this.finish(err as Error);
     }
