@@ -84,7 +84,7 @@ export async function runBackend(backend: Backend, cfg: BenchSettings, log: (s: 
     }
     setup.close();
 
-    log(`${backend}: filling ${SMALL} + ${cfg.bigList} pods`);
+    log(`${backend}: filling ${SMALL} + ${cfg.bigList || 200} pods`);
     await load.run(target, { kind: 'fill', namespace: NS.watch, prefix: 'w', count: 1, concurrency: 1 });
     await load.run(target, { kind: 'fill', namespace: NS.small, prefix: 'p', count: SMALL, concurrency: 50 });
     const fill = await load.run(target, { kind: 'fill', namespace: cfg.bigList ? NS.big : NS.create, prefix: cfg.bigList ? 'p' : 'f', count: cfg.bigList || 200, concurrency: 50 });

@@ -32,7 +32,7 @@ function baselineRatio(b: Baselines, o: OpRow, bigListOp: string): string {
 
 export function aims(b: Baselines, reports: BackendReport[], s: BenchSettings): Aim[] {
   const out: Aim[] = [];
-  const bigListOp = `list ${s.bigList / 1000}k`;
+  const bigListOp = `list ${(s.bigList || 1000) / 1000}k`;
   for (const r of reports) {
     const add = (aim: string, measured: string, target: string, pass: boolean) => out.push({ aim, backend: r.backend, measured, target, pass });
     for (const c of [1, 10]) {
@@ -63,7 +63,7 @@ export function aims(b: Baselines, reports: BackendReport[], s: BenchSettings): 
 }
 
 export function printReport(b: Baselines, reports: BackendReport[], s: BenchSettings): void {
-  const bigListOp = `list ${s.bigList / 1000}k`;
+  const bigListOp = `list ${(s.bigList || 1000) / 1000}k`;
   const out: string[] = [];
   out.push('== Raw baselines (same machine, same run)');
   const base: Cell[][] = [

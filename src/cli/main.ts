@@ -5,11 +5,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startControlPlane } from '../controlplane/control-plane.js';
+import { simCommand } from './sim-command.js';
 
 const USAGE = `Usage: k8ts <command> [flags]
 
 Commands:
   server    Run a control plane (API server with its datastore), and by default a node agent
+  sim       Run simulated nodes against a server (--server URL --kubeconfig PATH --count N)
 
 Server flags:
   --data-dir DIR             state directory (default /var/lib/k8ts as root, ~/.k8ts otherwise)
@@ -20,6 +22,7 @@ Server flags:
   --service-cidr CIDR        Service IP range (default 10.43.0.0/16)
   --cluster-cidr CIDR        Pod IP range (default 10.42.0.0/16)
   --no-agent                 run the control plane only
+  --sim-nodes N              register N simulated nodes (pods run without containers)
   --log-level LEVEL          trace|debug|info|warn|error (default info)
 `;
 
@@ -32,6 +35,8 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'server':
       return server(rest);
+    case 'sim':
+      return simCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -82,6 +87,7 @@ async function server(args: string[]): Promise<void> {
       bindAddress: values['bind-address']!,
       tlsSans: values['tls-san'] as string[],
       datastoreEndpoint: values['datastore-endpoint'],
+      simNodes: values['sim-nodes'] ? Number(values['sim-nodes']) : 0,
       serviceCidr: values['service-cidr']!,
       logger,
     },

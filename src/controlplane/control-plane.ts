@@ -29,6 +29,11 @@ import { openStore } from './datastore.js';
 import { bootstrap } from './bootstrap.js';
 import { InProcessClient } from './in-process-client.js';
 import { CrdController } from '../apiserver/crd/crd-controller.js';
+import { HttpKubeClient } from '../client/http-client.js';
+import { runControllerManager } from '../controllers/manager.js';
+import { allControllers } from '../controllers/index.js';
+import { schedulerDescriptor } from '../scheduler/scheduler.js';
+import { startSimNodes } from '../sim/start-sim-nodes.js';
 import { NamespaceController } from '../controllers/namespace/namespace-controller.js';
 
 export interface ControlPlaneOptions {
@@ -144,6 +149,10 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   const url = `https://127.0.0.1:${port}`;
   const kubeconfigPath = join(o.dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfigPath, { server: url, caPem: ca.certPem, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem, user: 'admin' });
+  const clientConfig = async (user: string, groups: string[] = []): Promise<ClientConfig> => {
+    const cert = await issueCertificate(ca, { commonName: user, organizations: groups, client: true });
+    return { server: url, caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem };
+  };
   const client = new InProcessClient(byPlural);
   await bootstrap(client, o.serviceCidr, port);
   await new CrdController({
@@ -156,13 +165,18 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     context: () => client.context(),
     logger: log.child({ controller: 'crd' }),
   }).run(signal);
+  if (o.controllers !== false) {
+    // The controller manager and scheduler are API clients with their own identities, as upstream.
+    const cm = new HttpKubeClient({ ...(await clientConfig('system:kube-controller-manager')), userAgent: 'kube-controller-manager/v1.32.4 (k8ts)' });
+    void runControllerManager({ client: cm, controllers: allControllers, logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal);
+    const sched = new HttpKubeClient({ ...(await clientConfig('system:kube-scheduler')), userAgent: 'kube-scheduler/v1.32.4 (k8ts)' });
+    void runControllerManager({ client: sched, controllers: [schedulerDescriptor], logger: log.child({ component: 'scheduler' }), leaseName: 'kube-scheduler', component: 'default-scheduler' }, signal);
+    signal.addEventListener('abort', () => (cm.close(), sched.close()), { once: true });
+  }
+  if (o.simNodes) startSimNodes(await clientConfig('system:k8ts-sim', ['system:nodes']), o.simNodes, log.child({ component: 'sim' }), signal);
   void new NamespaceController({ client, storages: () => [...new Set(storages.values())], logger: log.child({ controller: 'namespace' }) }).run(signal);
   ready = true;
   const done = new Promise<void>((resolve) => signal.addEventListener('abort', () => void store.close().finally(resolve), { once: true }));
-  const clientConfig = async (user: string, groups: string[] = []): Promise<ClientConfig> => {
-    const cert = await issueCertificate(ca, { commonName: user, organizations: groups, client: true });
-    return { server: url, caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem };
-  };
   return { url, kubeconfigPath, port, client, done, clientConfig };
 }
 

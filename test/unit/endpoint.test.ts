@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/object.js';
-import { computeEndpointSubsets, desiredEndpoints } from '../../src/controllers/endpoint/endpoints.js';
+import { computeEndpointSubsets, desiredEndpoints, truncateSubsets } from '../../src/controllers/endpoint/endpoints.js';
 import { findPort, shouldPodBeInEndpoints } from '../../src/controllers/endpoint/pod-endpoints.js';
 
 const svc = (spec: any, name = 'web'): KubeObject => ({ metadata: { name, namespace: 'default', uid: 'svc-uid' }, spec });
@@ -67,4 +67,16 @@ test('no write when existing Endpoints already match (key order ignored)', () =>
   assert.equal(desiredEndpoints(s, [pod('a', '10.0.0.1')], roundTripped), undefined);
   assert.ok(desiredEndpoints(s, [pod('a', '10.0.0.1'), pod('b', '10.0.0.2')], roundTripped));
   assert.deepEqual(computeEndpointSubsets(svc({ ports: [{ port: 80 }] }), [pod('a', '10.0.0.1')]), []);
+});
+
+test('more than the maximum addresses are truncated, ready first, and annotated', () => {
+  const s = svc({ selector: { app: 'web' }, ports: [{ port: 80 }] });
+  const pods = [pod('a', '10.0.0.1', { ready: false }), pod('b', '10.0.0.2'), pod('c', '10.0.0.3'), pod('d', '10.0.0.4', { ready: false })];
+  const ep = desiredEndpoints(s, pods, undefined, 3)! as any;
+  assert.equal(ep.metadata.annotations['endpoints.kubernetes.io/over-capacity'], 'truncated');
+  assert.deepEqual(ep.subsets[0].addresses.map((a: any) => a.ip), ['10.0.0.2', '10.0.0.3']);
+  assert.equal(ep.subsets[0].notReadyAddresses.length, 1);
+  const under = desiredEndpoints(s, pods, ep, 10)! as any;
+  assert.equal(under.metadata.annotations, undefined);
+  assert.equal(truncateSubsets([{ addresses: [{ ip: '1' }] }], 5), false);
 });

@@ -87,6 +87,7 @@ export class CronJobController implements Controller {
       }
       status.lastScheduleTime = plan.create.scheduled.toISOString().replace(/\.\d{3}Z$/, 'Z');
     }
+    if (plan.lastScheduleTime) status.lastScheduleTime = plan.lastScheduleTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (active.length) status.active = active;
     else delete status.active;
     if (plan.lastSuccessfulTime) status.lastSuccessfulTime = plan.lastSuccessfulTime;

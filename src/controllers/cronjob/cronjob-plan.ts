@@ -87,6 +87,8 @@ export interface CronJobPlan {
   /** status.active after dropping jobs that finished or vanished. */
   active: ObjectReference[];
   lastSuccessfulTime?: string;
+  /** A schedule time already handled whose status write is missing. */
+  lastScheduleTime?: Date;
   /** The job to create, if one is due. */
   create?: { name: string; scheduled: Date };
   /** Active jobs to delete first (concurrencyPolicy Replace). */
@@ -150,7 +152,11 @@ export function planCronJob(cj: CronJob, jobs: Job[], now: Date): CronJobPlan {
     return plan;
   }
   const name = jobNameFor(cj, scheduled);
-  if (byName.has(name)) return plan; // this schedule time was already handled
+  if (byName.has(name)) {
+    // Already started (perhaps by a sync whose status write was lost): just record it.
+    if (!cj.status?.lastScheduleTime || Date.parse(cj.status.lastScheduleTime) < scheduled.getTime()) plan.lastScheduleTime = scheduled;
+    return plan;
+  }
   if (cj.status?.lastScheduleTime && Date.parse(cj.status.lastScheduleTime) >= scheduled.getTime()) return plan;
   const policy = cj.spec.concurrencyPolicy ?? 'Allow';
   if (policy === 'Forbid' && plan.active.length > 0) {

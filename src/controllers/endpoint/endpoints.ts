@@ -113,20 +113,52 @@ export function endpointsLabels(svc: KubeObject): Record<string, string> {
   return labels;
 }
 
+export const MAX_ENDPOINT_ADDRESSES = 1000;
+export const OVER_CAPACITY_ANNOTATION = 'endpoints.kubernetes.io/over-capacity';
+
+/**
+ * Caps the addresses at max, ready ones first (upstream truncates and annotates the object);
+ * returns whether anything was dropped.
+ */
+export function truncateSubsets(subsets: EndpointSubset[], max = MAX_ENDPOINT_ADDRESSES): boolean {
+  let budget = max;
+  let dropped = false;
+  for (const kind of ['addresses', 'notReadyAddresses'] as const) {
+    for (const s of subsets) {
+      const list = s[kind];
+      if (!list) continue;
+      if (list.length > budget) {
+        dropped = true;
+        if (budget === 0) delete s[kind];
+        else s[kind] = list.slice(0, budget);
+      }
+      budget -= s[kind]?.length ?? 0;
+    }
+  }
+  if (dropped) for (let i = subsets.length - 1; i >= 0; i--) if (!subsets[i]!.addresses && !subsets[i]!.notReadyAddresses) subsets.splice(i, 1);
+  return dropped;
+}
+
 /** The Endpoints object to write, or undefined when the existing one already says this. */
-export function desiredEndpoints(svc: KubeObject, pods: readonly KubeObject[], existing: KubeObject | undefined): KubeObject | undefined {
+export function desiredEndpoints(svc: KubeObject, pods: readonly KubeObject[], existing: KubeObject | undefined, maxAddresses = MAX_ENDPOINT_ADDRESSES): KubeObject | undefined {
   const subsets = computeEndpointSubsets(svc, pods);
+  const truncated = truncateSubsets(subsets, maxAddresses);
   const labels = endpointsLabels(svc);
-  if (existing && jsonEqual((existing as any).subsets ?? [], subsets) && jsonEqual(existing.metadata.labels ?? {}, labels)) return undefined;
-  const ep: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: existing
-      ? { ...existing.metadata, labels }
-      : { name: svc.metadata.name, namespace: svc.metadata.namespace, labels },
-    subsets,
-  };
-  return ep;
+  const annotations: Record<string, string> = { ...(existing?.metadata.annotations ?? {}) };
+  if (truncated) annotations[OVER_CAPACITY_ANNOTATION] = 'truncated';
+  else delete annotations[OVER_CAPACITY_ANNOTATION];
+  if (
+    existing &&
+    jsonEqual((existing as any).subsets ?? [], subsets) &&
+    jsonEqual(existing.metadata.labels ?? {}, labels) &&
+    jsonEqual(existing.metadata.annotations ?? {}, annotations)
+  ) {
+    return undefined;
+  }
+  const meta = existing ? { ...existing.metadata, labels } : { name: svc.metadata.name, namespace: svc.metadata.namespace, labels };
+  if (Object.keys(annotations).length) meta.annotations = annotations;
+  else delete meta.annotations;
+  return { apiVersion: 'v1', kind: 'Endpoints', metadata: meta, subsets };
 }
 
 /** Structural equality that ignores key order and keys holding undefined (server vs. built objects). */

@@ -237,7 +237,9 @@ export class GarbageCollector implements Controller {
   }
 }
 
-export const garbageCollectorControllerDescriptor: ControllerDescriptor = {
-  name: 'garbage-collector',
-  create: (deps) => new GarbageCollector(deps),
-};
+export const garbageCollectorControllerDescriptor: ControllerDescriptor = garbageCollectorDescriptorWith({});
+
+/** The descriptor with options, e.g. the resource list discovered by the control plane. */
+export function garbageCollectorDescriptorWith(opts: GarbageCollectorOptions): ControllerDescriptor {
+  return { name: 'garbage-collector', create: (deps) => new GarbageCollector(deps, opts) };
+}

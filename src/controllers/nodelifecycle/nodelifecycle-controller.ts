@@ -156,7 +156,9 @@ export class NodeLifecycleController implements Controller {
   }
 }
 
-export const nodeLifecycleControllerDescriptor: ControllerDescriptor = {
-  name: 'node-lifecycle',
-  create: (deps) => new NodeLifecycleController(deps),
-};
+export const nodeLifecycleControllerDescriptor: ControllerDescriptor = nodeLifecycleDescriptorWith({});
+
+/** The descriptor with options (shorter grace periods for tests and demos). */
+export function nodeLifecycleDescriptorWith(opts: NodeLifecycleOptions): ControllerDescriptor {
+  return { name: 'node-lifecycle', create: (deps) => new NodeLifecycleController(deps, opts) };
+}

@@ -233,7 +233,9 @@ export class HorizontalPodAutoscalerController implements Controller {
   }
 }
 
-export const horizontalPodAutoscalerControllerDescriptor: ControllerDescriptor = {
-  name: 'horizontal-pod-autoscaling',
-  create: (deps) => new HorizontalPodAutoscalerController(deps),
-};
+export const horizontalPodAutoscalerControllerDescriptor: ControllerDescriptor = horizontalPodAutoscalerDescriptorWith({});
+
+/** The descriptor with options (a MetricsSource; without one, pod annotations are the metrics). */
+export function horizontalPodAutoscalerDescriptorWith(opts: PodAutoscalerOptions): ControllerDescriptor {
+  return { name: 'horizontal-pod-autoscaling', create: (deps) => new HorizontalPodAutoscalerController(deps, opts) };
+}
