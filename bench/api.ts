@@ -86,8 +86,18 @@ async function main(): Promise<void> {
     if (etcdAvailable()) backends.push('etcd');
     else log('etcd binary not found: skipping etcd');
   }
-  for (const b of backends) reports.push(await runBackendProcess(b));
+  let failed = false;
+  for (const b of backends) {
+    try {
+      reports.push(await runBackendProcess(b));
+    } catch (err) {
+      // One datastore failing (say etcd would not start) should not hide the other's figures.
+      failed = true;
+      log(`${b}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   printReport(baselines, reports, settings);
+  if (failed) process.exitCode = 1;
   console.log(`\n(total ${((performance.now() - started) / 1000).toFixed(0)} s${quick ? ', --quick' : ''})`);
 }
 

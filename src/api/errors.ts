@@ -65,7 +65,8 @@ export const errors = {
   methodNotAllowed: (message = 'the server does not allow this method on the requested resource') => new StatusError(405, 'MethodNotAllowed', message),
   notAcceptable: (message: string) => new StatusError(406, 'NotAcceptable', message),
   tooLarge: (message = 'the request is too large') => new StatusError(413, 'RequestEntityTooLarge', message),
-  unsupportedMediaType: (contentType: string) => new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`),
+  unsupportedMediaType: (contentType: string, accepted = 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json') =>
+    new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted} (got ${contentType})`),
   /** 422: `<Kind> "<name>" is invalid: <field>: <detail>, ...` */
   invalid: (kind: string, group: string, name: string, causes: StatusCause[]) =>
     new StatusError(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}`, { name, group: group || undefined, kind, causes }),

@@ -37,7 +37,7 @@ export function createMachinery(reg: SchemaRegistry): ApiMachinery {
         case 'application/vnd.kubernetes.protobuf':
           return { value: decodeKubeProtobuf(body).object, duplicates: [] };
         default:
-          throw errors.unsupportedMediaType(mt);
+          throw errors.unsupportedMediaType(mt, 'application/json, application/yaml, application/vnd.kubernetes.protobuf');
       }
     },
     schemaFor,

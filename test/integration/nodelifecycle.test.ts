@@ -82,3 +82,38 @@ test('pods bound to a node that does not exist are force-deleted after the quara
     }
   }, 5_000, 'orphan gone');
 });
+
+test('with simulated nodes: a stopped node loses its pods to eviction, which stay Terminating until it returns', async () => {
+  const { startSimNodes } = await import('../../src/sim/start-sim-nodes.js');
+  const pino = (await import('pino')).default;
+  const ac = new AbortController();
+  const pool = startSimNodes(await h.cp.clientConfig('system:k8ts-sim', ['system:nodes']), 2, pino({ level: 'silent' }), ac.signal, { namePrefix: 'lc-', heartbeatSeconds: 0.2, nodeStatusSeconds: 0.5 });
+  try {
+    await eventually(async () => {
+      const n = await h.client.get(R.nodes, '', 'lc-0');
+      return (n as any).status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+    }, 10_000, 'sim node ready');
+    const unreachable = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 };
+    await h.client.create(R.pods, 'default', pod('lc-pod', 'lc-0', [unreachable]));
+    await eventually(async () => ((await h.client.get(R.pods, 'default', 'lc-pod')) as any).status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'), 10_000, 'pod ready');
+
+    pool.stopNode('lc-0');
+    await eventually(async () => ((await h.client.get(R.pods, 'default', 'lc-pod')) as any).status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'False'), 10_000, 'pod marked not ready');
+    await eventually(async () => !!(await h.client.get(R.pods, 'default', 'lc-pod')).metadata.deletionTimestamp, 10_000, 'pod evicted');
+    // The other node is untouched.
+    assert.equal(((await h.client.get(R.nodes, '', 'lc-1')) as any).spec.taints, undefined);
+
+    await pool.startNode('lc-0');
+    await eventually(async () => {
+      try {
+        await h.client.get(R.pods, 'default', 'lc-pod');
+        return false;
+      } catch (err) {
+        return isNotFound(err);
+      }
+    }, 10_000, 'kubelet finished the deletion');
+    await eventually(async () => ((await h.client.get(R.nodes, '', 'lc-0')) as any).spec.taints === undefined, 10_000, 'taints removed');
+  } finally {
+    ac.abort();
+  }
+});

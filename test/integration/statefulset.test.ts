@@ -113,3 +113,20 @@ test('rolling update replaces pods from the highest ordinal down', async () => {
   const revs = (await h.client.list(R.controllerrevisions, NS)).items as (KubeObject & { revision: number })[];
   assert.deepEqual(revs.map((r) => r.revision).sort(), [1, 2]);
 });
+
+test('rollout undo (the revision data sent back as a strategic merge patch) renumbers the old revision', async () => {
+  const revs = (await h.client.list(R.controllerrevisions, NS)).items as (KubeObject & { revision: number; data: unknown })[];
+  const first = revs.find((r) => r.revision === 1)!;
+  await h.client.patch(R.statefulsets, NS, 'web', 'strategic', first.data);
+  for (const name of ['web-2', 'web-1', 'web-0']) {
+    await eventually(async () => {
+      const p = await h.client.get(R.pods, NS, name).catch(() => undefined);
+      return p && !p.metadata.deletionTimestamp && (p.spec as { containers: { image: string }[] }).containers[0]!.image === 'nginx:1.0';
+    }, 15_000, `${name} rolled back`);
+    await markReady(name);
+  }
+  const after = (await h.client.list(R.controllerrevisions, NS)).items as (KubeObject & { revision: number })[];
+  assert.equal(after.find((r) => r.metadata.name === first.metadata.name)?.revision, 3);
+  const st = (await h.client.get(R.statefulsets, NS, 'web')).status as { updateRevision: string };
+  assert.equal(st.updateRevision, first.metadata.name);
+});

@@ -11,6 +11,7 @@ import type { Informer } from '../../client/informer-types.js';
 import { isAlreadyExists, isNotFound, ApiError } from '../../client/types.js';
 import { R, objectKey, splitKey } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { EarliestRequeue } from '../replicaset/requeue.js';
 import { selectorFromSpec } from '../../api/selectors/label-selector.js';
 import type { Pod, ReplicaSet } from '../replicaset/types.js';
 import { controllerRefOf } from '../replicaset/pod-util.js';
@@ -63,6 +64,8 @@ function isEmptySelector(d: Deployment): boolean {
 
 export class DeploymentController implements Controller {
   private readonly queue = new WorkQueue(5, 1000 * 1000);
+  /** Timed re-syncs, kept apart from the queue's back-off timers so neither delays the other. */
+  private readonly later = new EarliestRequeue((key) => this.queue.add(key));
   private readonly log: Logger;
   private dInformer!: Informer<Deployment>;
   private rsInformer!: Informer<ReplicaSet>;
@@ -94,7 +97,10 @@ export class DeploymentController implements Controller {
       },
     });
     this.podInformer.addEventHandler({ onDelete: (p) => this.podDeleted(p) });
-    signal.addEventListener('abort', () => this.queue.shutdown(), { once: true });
+    signal.addEventListener('abort', () => {
+      this.later.stop();
+      this.queue.shutdown();
+    }, { once: true });
     await informers.waitForSync(signal);
     if (signal.aborted) return;
     await Promise.all(Array.from({ length: WORKERS }, () => this.worker()));
@@ -414,11 +420,12 @@ export class DeploymentController implements Controller {
 
   private async syncRolloutStatus(d: Deployment, all: (ReplicaSet | undefined)[], newRS: ReplicaSet | undefined): Promise<void> {
     const { status, changed, requeueAfterMs } = rolloutStatus(d, all, newRS, this.deps.clock.now());
+    this.log.trace({ deployment: objectKey(d), changed, requeueAfterMs }, 'rollout status');
     if (changed) {
       d.status = status;
       await this.writeStatus(d);
     } else if (requeueAfterMs !== undefined) {
-      this.queue.addAfter(objectKey(d), Math.max(100, requeueAfterMs));
+      this.later.after(objectKey(d), Math.max(100, requeueAfterMs));
     }
   }
 

@@ -29,6 +29,19 @@ export interface NodeLifecycleOptions {
   orphanQuarantineMs?: number;
 }
 
+/** Waits ms, or less if signal aborts; leaves no listener behind either way. */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 export class NodeLifecycleController implements Controller {
@@ -58,10 +71,7 @@ export class NodeLifecycleController implements Controller {
       } catch (err) {
         this.deps.logger.warn({ err }, 'node lifecycle pass failed');
       }
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, this.o.monitorPeriodMs);
-        signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-      });
+      await sleepUnlessAborted(this.o.monitorPeriodMs, signal);
     }
   }
 

@@ -9,6 +9,7 @@ import type { Informer } from '../../client/informer-types.js';
 import { ApiError, isNotFound, isConflict } from '../../client/types.js';
 import { R, objectKey, splitKey } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { EarliestRequeue } from './requeue.js';
 import { selectorFromSpec, type LabelPredicate } from '../../api/selectors/label-selector.js';
 import type { Pod, ReplicaSet } from './types.js';
 import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable } from './pod-util.js';
@@ -42,6 +43,8 @@ function isNamespaceTerminating(err: unknown): boolean {
 
 export class ReplicaSetController implements Controller {
   private readonly queue = new WorkQueue(5, 1000 * 1000);
+  /** Timed re-syncs, kept apart from the queue's back-off timers so neither delays the other. */
+  private readonly later = new EarliestRequeue((key) => this.queue.add(key));
   private readonly expectations: ControllerExpectations;
   private readonly log: Logger;
   private rsInformer!: Informer<ReplicaSet>;
@@ -71,7 +74,10 @@ export class ReplicaSetController implements Controller {
       onUpdate: (o, p) => this.podUpdated(o, p),
       onDelete: (p) => this.podDeleted(p),
     });
-    signal.addEventListener('abort', () => this.queue.shutdown(), { once: true });
+    signal.addEventListener('abort', () => {
+      this.later.stop();
+      this.queue.shutdown();
+    }, { once: true });
     await informers.waitForSync(signal);
     if (signal.aborted) return;
     await Promise.all(Array.from({ length: WORKERS }, () => this.worker()));
@@ -151,7 +157,7 @@ export class ReplicaSetController implements Controller {
       this.enqueue(rs);
       // A pod that just became ready turns available minReadySeconds later, with no event then.
       const minReady = rs.spec.minReadySeconds ?? 0;
-      if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) this.queue.addAfter(objectKey(rs), minReady * 1000 + 1000);
+      if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) this.later.after(objectKey(rs), minReady * 1000 + 1000);
       return;
     }
     if (labelsChanged || refChanged) for (const rs of this.matchingReplicaSets(pod)) this.enqueue(rs);
@@ -193,7 +199,7 @@ export class ReplicaSetController implements Controller {
         const ms = msUntilAvailable(p, minReady, now);
         if (ms !== undefined && ms < wait) wait = ms;
       }
-      this.queue.addAfter(key, wait);
+      this.later.after(key, wait);
     }
     if (manageError) throw manageError;
   }
