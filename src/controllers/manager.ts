@@ -2,6 +2,7 @@
 // leads, runs every registered controller on shared informers. Several servers may run one each;
 // only the leader acts. It owns no objects itself: each controller owns its own.
 import { hostname } from 'node:os';
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../client/types.js';
@@ -29,6 +30,7 @@ export async function runControllerManager(o: ManagerOptions, signal: AbortSigna
   await elector.run(signal, {
     onStartedLeading: async (leading: AbortSignal) => {
       o.logger.info({ identity, lease: o.leaseName }, 'became leader');
+      setMaxListeners(0, leading); // every controller and informer listens for the end of leadership
       const informers = createSharedInformerFactory(o.client, {});
       const recorder = createEventRecorder(o.client, o.component);
       const deps = { client: o.client, informers, recorder, clock: o.clock ?? realClock, logger: o.logger };

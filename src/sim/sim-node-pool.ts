@@ -251,13 +251,18 @@ export class SimNodePool {
     this.scheduleHeartbeat(node, now + this.heartbeatMs);
     if (!node.leaseInFlight) {
       node.leaseInFlight = true; // set before queueing, so a node never waits in the limiter twice
-      void this.heartbeats.run(() => this.renewLease(node)).catch((err) => this.log.warn({ node: node.spec.name, err: String(err) }, 'lease renewal failed'));
+      void this.heartbeats.run(() => this.renewLease(node)).catch((err) => this.heartbeatFailed(node, 'lease renewal', err));
     }
     if (now >= node.nextStatusAtMs && !node.statusInFlight) {
       node.nextStatusAtMs = now + this.nodeStatusMs;
       node.statusInFlight = true;
-      void this.heartbeats.run(() => this.postStatus(node, false)).catch((err) => this.log.warn({ node: node.spec.name, err: String(err) }, 'node status update failed'));
+      void this.heartbeats.run(() => this.postStatus(node, false)).catch((err) => this.heartbeatFailed(node, 'node status update', err));
     }
+  }
+
+  private heartbeatFailed(node: SimNode, what: string, err: unknown): void {
+    // A failed heartbeat is retried by the next one; after shutdown failures are expected.
+    if (!this.signal?.aborted) this.log.warn({ node: node.spec.name, err: String(err) }, `${what} failed`);
   }
 
   /** Renews (or recreates) the node's Lease with a merge patch: no cached object, no conflicts. */

@@ -50,7 +50,7 @@ async function complete(job: KubeObject): Promise<void> {
 }
 
 test('schedules, Forbid, history and lastSuccessfulTime', async () => {
-  const cj = await h.client.create(R.cronjobs, NS, {
+  const cj: KubeObject = await h.client.create(R.cronjobs, NS, {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name: 'hello', namespace: NS },

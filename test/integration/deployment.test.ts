@@ -287,7 +287,7 @@ test('scaling during a rollout is proportional; progress deadline is reported', 
     const c = d.status?.conditions?.find((c) => c.type === 'Progressing');
     return c?.reason === 'ProgressDeadlineExceeded' && c.status === 'False' && d;
   }, 15_000, 'progress deadline exceeded').catch(async (err) => {
-    console.error('DEBUG', JSON.stringify((await getD()).status), JSON.stringify((await replicaSets()).map((r) => [r.metadata.name, r.spec.replicas, r.status, r.metadata.annotations])));
+    console.error('state at timeout:', JSON.stringify((await getD()).status), JSON.stringify((await replicaSets()).map((r) => [r.metadata.name, r.spec.replicas, r.status, r.metadata.annotations])));
     throw err;
   });
   assert.ok(d);

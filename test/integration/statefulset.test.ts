@@ -83,8 +83,9 @@ test('ordered creation, identity, claims and revisions', async () => {
 
 test('scale down goes highest first and keeps claims; scale up reuses them', async () => {
   await h.client.patch(R.statefulsets, NS, 'web', 'merge', { spec: { replicas: 1 } });
-  await eventually(async () => (await podNames()).join() === 'web-0,web-1', 10_000, 'web-2 deleted first');
-  await eventually(async () => (await podNames()).join() === 'web-0', 10_000, 'web-1 deleted');
+  await eventually(async () => (await podNames()).join() === 'web-0', 10_000, 'scaled down to web-0');
+  const deletes = h.events.filter((e) => e.reason === 'SuccessfulDelete').map((e) => e.message);
+  assert.deepEqual(deletes, ['delete Pod web-2 in StatefulSet web successful', 'delete Pod web-1 in StatefulSet web successful']);
   const claims = (await h.client.list(R.persistentvolumeclaims, NS)).items.map((c) => c.metadata.name).sort();
   assert.deepEqual(claims, ['data-web-0', 'data-web-1', 'data-web-2']);
   await h.client.patch(R.statefulsets, NS, 'web', 'merge', { spec: { replicas: 3 } });

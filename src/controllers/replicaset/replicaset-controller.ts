@@ -26,14 +26,25 @@ const API_VERSION = 'apps/v1';
 const WORKERS = 5;
 const NS_INDEX = 'namespace';
 
-const byNamespace = (o: { metadata: { namespace?: string } }) => [o.metadata.namespace ?? ''];
+/** Pods by their controller's uid, and pods with no controller by namespace (adoption candidates). */
+const BY_CONTROLLER = 'replicaset/controller-uid';
+const ORPHANS = 'replicaset/orphans-by-namespace';
 
-function addNamespaceIndex(inf: Informer<any>): void {
-  // Another controller may already have registered the same shared index.
-  try {
-    inf.addIndexers({ [NS_INDEX]: byNamespace });
-  } catch {
-    /* already present */
+const byNamespace = (o: { metadata: { namespace?: string } }) => [o.metadata.namespace ?? ''];
+const byController = (p: Pod) => {
+  const uid = controllerRefOf(p)?.uid;
+  return uid ? [uid] : [];
+};
+const orphansByNamespace = (p: Pod) => (controllerRefOf(p) ? [] : [p.metadata.namespace ?? '']);
+
+/** Registers each index unless the shared informer already has one by that name. */
+function addIndexes<T extends Pod | ReplicaSet>(inf: Informer<T>, indexers: Record<string, (o: T) => string[]>): void {
+  for (const [name, fn] of Object.entries(indexers)) {
+    try {
+      inf.addIndexers({ [name]: fn });
+    } catch {
+      /* already present (the store's built-in namespace index, or another instance's) */
+    }
   }
 }
 
@@ -59,8 +70,9 @@ export class ReplicaSetController implements Controller {
     const { informers } = this.deps;
     this.rsInformer = informers.informerFor<ReplicaSet>(R.replicasets);
     this.podInformer = informers.informerFor<Pod>(R.pods);
-    addNamespaceIndex(this.rsInformer);
-    addNamespaceIndex(this.podInformer);
+    addIndexes(this.rsInformer, { [NS_INDEX]: byNamespace });
+    addIndexes(this.podInformer, { [NS_INDEX]: byNamespace });
+    addIndexes(this.podInformer, { [BY_CONTROLLER]: byController, [ORPHANS]: orphansByNamespace });
     this.rsInformer.addEventHandler({
       onAdd: (rs) => this.enqueue(rs),
       onUpdate: (_old, rs) => this.enqueue(rs),
@@ -181,13 +193,14 @@ export class ReplicaSetController implements Controller {
     const { namespace } = splitKey(key);
     const needsSync = this.expectations.satisfied(key);
     const matches = selectorFromSpec(rs.spec.selector);
-    const nsPods = this.podInformer.store.byIndex(NS_INDEX, namespace);
-    const candidates = nsPods.filter(isPodActive);
+    // Only our own pods and orphans can end up ours; pods of other controllers are never looked at.
+    const store = this.podInformer.store;
+    const candidates = [...store.byIndex(BY_CONTROLLER, rs.metadata.uid!), ...store.byIndex(ORPHANS, namespace)].filter(isPodActive);
     const owned = await this.claimPods(rs, candidates, matches);
 
     let manageError: Error | undefined;
     if (needsSync && !rs.metadata.deletionTimestamp) {
-      manageError = await this.manageReplicas(rs, key, owned, nsPods);
+      manageError = await this.manageReplicas(rs, key, owned);
     }
     const now = this.deps.clock.now();
     const status = calculateReplicaSetStatus(rs, owned, manageError, now);
@@ -249,8 +262,8 @@ export class ReplicaSetController implements Controller {
   }
 
   /** Upstream manageReplicas: one round of creates or deletes; returns the first error. */
-  private async manageReplicas(rs: ReplicaSet, key: string, owned: Pod[], nsPods: Pod[]): Promise<Error | undefined> {
-    const plan = planReplicas(rs, owned, this.relatedPods(rs, nsPods));
+  private async manageReplicas(rs: ReplicaSet, key: string, owned: Pod[]): Promise<Error | undefined> {
+    const plan = planReplicas(rs, owned, owned.length > (rs.spec.replicas ?? 1) ? this.relatedPods(rs) : owned);
     const { client, recorder } = this.deps;
     const ns = rs.metadata.namespace ?? '';
     if (plan.action === 'create') {
@@ -289,15 +302,15 @@ export class ReplicaSetController implements Controller {
   }
 
   /** Active pods of this ReplicaSet and its siblings (same controlling owner), for node ranking. */
-  private relatedPods(rs: ReplicaSet, nsPods: Pod[]): Pod[] {
+  private relatedPods(rs: ReplicaSet): Pod[] {
     const owner = controllerRefOf(rs)?.uid;
-    const uids = new Set([rs.metadata.uid]);
+    const uids = [rs.metadata.uid!];
     if (owner) {
       for (const other of this.rsInformer.store.byIndex(NS_INDEX, rs.metadata.namespace ?? '')) {
-        if (controllerRefOf(other)?.uid === owner) uids.add(other.metadata.uid);
+        if (other.metadata.uid !== rs.metadata.uid && controllerRefOf(other)?.uid === owner) uids.push(other.metadata.uid!);
       }
     }
-    return nsPods.filter((p) => isPodActive(p) && uids.has(controllerRefOf(p)?.uid));
+    return uids.flatMap((uid) => this.podInformer.store.byIndex(BY_CONTROLLER, uid)).filter(isPodActive);
   }
 
   /** Writes status when it changed, retrying once on a conflict with a fresh read (as upstream). */
