@@ -13,9 +13,22 @@ function tlsSocketOf(req: Req): TLSSocket | undefined {
   return (anyReq.stream?.session?.socket ?? anyReq.socket) as TLSSocket | undefined;
 }
 
+/** A connection's certificate cannot change, so its identity is parsed once per socket. */
+const certUsers = new WeakMap<TLSSocket, UserInfo | null>();
+
 export function userFromClientCert(req: Req): UserInfo | null {
   const sock = tlsSocketOf(req);
-  if (!sock || !sock.authorized || typeof sock.getPeerCertificate !== 'function') return null;
+  if (!sock) return null;
+  let user = certUsers.get(sock);
+  if (user === undefined) {
+    user = parseClientCert(sock);
+    certUsers.set(sock, user);
+  }
+  return user;
+}
+
+function parseClientCert(sock: TLSSocket): UserInfo | null {
+  if (!sock.authorized || typeof sock.getPeerCertificate !== 'function') return null;
   const cert = sock.getPeerCertificate();
   if (!cert || !cert.subject) return null;
   const cn = cert.subject.CN;

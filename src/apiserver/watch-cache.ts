@@ -3,6 +3,7 @@
 // and each event is serialised once however many watchers receive it. It owns no writes: the
 // store is the truth, the cache only follows it.
 import type { KubeObject } from '../api/object.js';
+import { toJson } from './json-cache.js';
 import type { Store, StoreWatchEvent } from '../store/types.js';
 import { StoreError } from '../store/types.js';
 
@@ -35,7 +36,7 @@ export interface CacheWatcher {
 export type Decoder = (key: string, value: Buffer, rv: number) => KubeObject;
 
 export function encodeEvent(ev: CacheEvent): string {
-  return (ev.encoded ??= `{"type":"${ev.type}","object":${JSON.stringify(ev.object)}}\n`);
+  return (ev.encoded ??= `{"type":"${ev.type}","object":${toJson(ev.object)}}\n`);
 }
 
 interface Subscription {

@@ -15,6 +15,7 @@ import type { DeleteOptions } from '../registry/resource-storage.js';
 import type { VersionedStorage as ResourceStorage } from '../registry/versioned-storage.js';
 import { encodeEvent, type CacheEvent, type WatchEventType } from '../watch-cache.js';
 import { selectableFields } from './field-selectors.js';
+import { toJson } from '../json-cache.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -123,7 +124,7 @@ export class ResourceHandler {
     if (res.continueToken) meta.continue = res.continueToken;
     if (res.remainingItemCount !== undefined) meta.remainingItemCount = res.remainingItemCount;
     const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
-    const body = `{"kind":"${info.listKind}","apiVersion":"${apiVersion}","metadata":${JSON.stringify(meta)},"items":[${res.items.map((o) => JSON.stringify(o)).join(',')}]}`;
+    const body = `{"kind":"${info.listKind}","apiVersion":"${apiVersion}","metadata":${JSON.stringify(meta)},"items":[${res.items.map(toJson).join(',')}]}`;
     sendJson(r, 200, body);
   }
 
@@ -169,7 +170,7 @@ export class ResourceHandler {
       } else if (type === ev.type) {
         write(encodeEvent(ev));
       } else {
-        write(`{"type":"${type}","object":${JSON.stringify(ev.object)}}\n`);
+        write(`{"type":"${type}","object":${toJson(ev.object)}}\n`);
       }
     };
     const pending: [CacheEvent, WatchEventType][] = [];
