@@ -297,3 +297,48 @@ test('scaling during a rollout is proportional; progress deadline is reported', 
   kubeletOn = true;
   await eventually(async () => rolledOut(await getD(), 8), 20_000, 'recovers once pods are ready');
 });
+
+test('Recreate scales the old ReplicaSet to zero before starting the new one; history is limited', async () => {
+  const rec: Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'rec', namespace: NS },
+    spec: {
+      replicas: 2,
+      revisionHistoryLimit: 1,
+      selector: { matchLabels: { app: 'rec' } },
+      strategy: { type: 'Recreate' },
+      template: { metadata: { labels: { app: 'rec' } }, spec: { containers: [{ name: 'app', image: 'r:1' }] } },
+    },
+  };
+  await client.create(R.deployments, NS, rec);
+  const recPods = () => pods('app=rec');
+  const recDone = async (image: string) => {
+    const d = await client.get<Deployment>(R.deployments, NS, 'rec');
+    const ps = await recPods();
+    return rolledOut(d, 2) && ps.length === 2 && ps.every((p) => (p.spec as any).containers[0].image === image);
+  };
+  await eventually(() => recDone('r:1'), 10_000, 'rec v1');
+  let mixed = false;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const images = new Set((await recPods()).map((p) => (p.spec as any).containers[0].image));
+      if (images.size > 1) mixed = true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  for (const image of ['r:2', 'r:3']) {
+    await client.patch(R.deployments, NS, 'rec', 'merge', { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } });
+    await eventually(() => recDone(image), 10_000, `rec ${image}`);
+  }
+  watching = false;
+  await watcher;
+  assert.equal(mixed, false, 'old and new pods never ran together');
+  // revisionHistoryLimit 1: the current ReplicaSet and one old one remain
+  const rss = await eventually(async () => {
+    const rss = (await client.list<ReplicaSet>(R.replicasets, NS, { labelSelector: 'app=rec' })).items;
+    return rss.length === 2 && rss;
+  }, 10_000, 'history cleaned up');
+  assert.deepEqual(rss.map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision']).sort(), ['2', '3']);
+});

@@ -229,6 +229,7 @@ export class ResourceHandler {
       throw errors.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: the object provided is unrecognized (wrong kind "${obj.kind}")`);
     }
     if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)) obj.metadata = {};
+    dropNulls(obj);
     return obj;
   }
 
@@ -260,8 +261,8 @@ export class ResourceHandler {
       ri.name,
       (current) => {
         const next = structuredClone(obj);
-        // An update without resourceVersion is unconditional (as upstream allows for most types).
-        if (!next.metadata.resourceVersion) next.metadata.resourceVersion = current.metadata.resourceVersion;
+        // Without resourceVersion the update is unconditional (as upstream allows for most types):
+        // storage retries it on conflicts instead of failing.
         this.track(current, next, info, ctx, query, ri.subresource || undefined);
         return next;
       },
@@ -291,6 +292,7 @@ export class ResourceHandler {
         const rv = scale.metadata?.resourceVersion;
         if (rv && rv !== current.metadata.resourceVersion) throw errors.conflict(info.plural, info.group, ri.name);
         const next = structuredClone(current);
+        delete next.metadata.resourceVersion;
         setPath(next, scalePaths(info).spec, replicas);
         this.track(current, next, info, ctx, new URLSearchParams(), 'scale');
         return next;
@@ -335,9 +337,10 @@ export class ResourceHandler {
         const next = applyPatch(current) as KubeObject;
         if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
         if (typeof next.metadata !== 'object' || next.metadata === null) next.metadata = {};
-        // A patch that does not mention resourceVersion applies to whatever is current.
-        const patchRv = (patch as any)?.metadata?.resourceVersion;
-        next.metadata.resourceVersion = typeof patchRv === 'string' && ct !== 'application/json-patch+json' ? patchRv : current.metadata.resourceVersion;
+        // A patch that does not set resourceVersion applies to whatever is current (and is retried on conflicts).
+        const pinned = patchSetsResourceVersion(ct, patch) && next.metadata.resourceVersion;
+        if (pinned) next.metadata.resourceVersion = pinned;
+        else delete next.metadata.resourceVersion;
         this.track(current, next, info, ctx, query, ri.subresource || undefined);
         return next;
       },
@@ -366,7 +369,8 @@ export class ResourceHandler {
       ri.name,
       (current) => {
         const next = run(current);
-        next.metadata.resourceVersion = current.metadata.resourceVersion;
+        if (applied.metadata?.resourceVersion) next.metadata.resourceVersion = applied.metadata.resourceVersion;
+        else delete next.metadata.resourceVersion;
         return next;
       },
       ctx,
@@ -426,6 +430,28 @@ export class ResourceHandler {
     const info = storage.info;
     const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
     sendJson(r, 200, { kind: info.listKind, apiVersion, metadata: { resourceVersion: res.resourceVersion }, items: res.items });
+  }
+}
+
+/** Whether a patch body names metadata.resourceVersion (then it is a precondition). */
+function patchSetsResourceVersion(ct: string, patch: unknown): boolean {
+  if (ct === 'application/json-patch+json') {
+    return Array.isArray(patch) && patch.some((op: any) => typeof op?.path === 'string' && (op.path === '/metadata/resourceVersion' || op.path === '/metadata'));
+  }
+  const m = (patch as any)?.metadata;
+  return !!m && typeof m === 'object' && typeof m.resourceVersion === 'string';
+}
+
+/** Go decodes null into a zero value, which omitempty then leaves out: drop nulls from objects. */
+export function dropNulls(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const x of v) dropNulls(x);
+  } else if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (o[k] === null) delete o[k];
+      else dropNulls(o[k]);
+    }
   }
 }
 
