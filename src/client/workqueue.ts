@@ -7,7 +7,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private waiters: (() => void)[] = [];
   private shutDown = false;
 
@@ -26,12 +26,20 @@ export class WorkQueue {
     w?.();
   }
 
+  /** Adds key after ms; a key already waiting keeps the earlier of the two times (as client-go's delaying queue). */
   addAfter(key: string, ms: number): void {
-    if (this.shutDown || this.timers.has(key)) return;
-    this.timers.set(key, setTimeout(() => {
+    if (this.shutDown) return;
+    const due = Date.now() + ms;
+    const existing = this.timers.get(key);
+    if (existing) {
+      if (existing.due <= due) return;
+      clearTimeout(existing.timer);
+    }
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, ms));
+    }, ms);
+    this.timers.set(key, { timer, due });
   }
 
   addRateLimited(key: string): void {
@@ -63,7 +71,7 @@ export class WorkQueue {
 
   shutdown(): void {
     this.shutDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w();
   }
