@@ -3,7 +3,7 @@
 // `k8ts server` whose admin kubeconfig is exported as K8TS_TEST_KUBECONFIG. Each group is one
 // `node --test` invocation whose TAP summary is passed through; the last line totals all groups.
 //
-// Usage: node scripts/run-tests.js [unit] [store] [e2e]   (default: all three)
+// Usage: node scripts/run-tests.js [unit] [store] [integration] [e2e]   (default: all)
 // Owns only the processes it starts (test runners by pid, the shared server through its stop()).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -17,6 +17,7 @@ const MINUTE = 60_000;
 const GROUPS = [
   { name: 'unit', dir: path.join(dist, 'unit'), recursive: true, budgetMs: 5 * MINUTE, testTimeoutMs: 60_000 },
   { name: 'store', dir: path.join(dist, 'store'), recursive: false, budgetMs: 8 * MINUTE, testTimeoutMs: 120_000 },
+  { name: 'integration', dir: path.join(dist, 'integration'), recursive: false, budgetMs: 10 * MINUTE, testTimeoutMs: 180_000 },
   { name: 'e2e', dir: path.join(dist, 'e2e'), recursive: true, budgetMs: 15 * MINUTE, testTimeoutMs: 300_000, sharedServer: true },
 ];
 
@@ -57,7 +58,8 @@ function runGroup(group, files, env) {
 async function startSharedServer() {
   const support = path.join(dist, 'support', 'cluster.js');
   const { startCluster } = await import(pathToFileURL(support).href);
-  return startCluster({ noAgent: true });
+  // Three simulated nodes, so workload tests see pods scheduled and running.
+  return startCluster({ noAgent: true, extraArgs: ['--sim-nodes', '3'] });
 }
 
 async function main() {

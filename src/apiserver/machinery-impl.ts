@@ -7,6 +7,7 @@ import type { ResourceInfo } from '../api/registry/types.js';
 import type { SchemaNode } from '../api/schema/types.js';
 import { SchemaRegistry } from '../api/schema/registry.js';
 import { checkFields } from '../api/schema/fields.js';
+import { normalizeQuantities } from '../api/schema/normalize.js';
 import { secretDecodeError } from '../api/validation/config.js';
 import { validateObjectMeta } from '../api/validation/meta.js';
 import { strategyFor } from '../api/registry/strategies.js';
@@ -46,7 +47,9 @@ export function createMachinery(reg: SchemaRegistry): ApiMachinery {
         const bad = secretDecodeError(obj);
         if (bad) throw bad;
       }
-      if (!reg.get(info.schemaName)) return { unknown: [] };
+      const schema = reg.get(info.schemaName);
+      if (!schema) return { unknown: [] };
+      normalizeQuantities(schema, obj, reg);
       return checkFields(reg, info.schemaName, obj);
     },
     validateMeta(info, obj): StatusCause[] {

@@ -93,7 +93,8 @@ export class ApiServer {
   async listen(signal: AbortSignal): Promise<void> {
     const handler = (req: Req, res: Res) => void this.dispatch(req, res);
     const h1 = createHttp1Server({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler as any);
-    const h2 = createHttp2Server({}, handler as any);
+    // Watch backlogs and bursts of writes share a session; the 10 MB default resets streams under load.
+    const h2 = createHttp2Server({ maxSessionMemory: 256, peerMaxConcurrentStreams: 1000 }, handler as any);
     const upgradeListeners: ((req: IncomingMessage, socket: any, head: Buffer) => void)[] = [];
     h1.on('upgrade', (req, socket, head) => {
       if (upgradeListeners.length) for (const l of upgradeListeners) l(req, socket, head);

@@ -161,6 +161,9 @@ export function strategyAndHooks(info: ResourceInfo, ctx: RulesContext): { strat
       case 'secrets':
         strategy = withStringData(strategy);
         break;
+      case 'nodes':
+        strategy = { ...strategy, keepStatusOnCreate: true };
+        break;
     }
   }
   return { strategy, hooks };

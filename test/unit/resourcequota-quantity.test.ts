@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { add, canonical, formatQuantity, parseQuantity } from '../../src/controllers/resourcequota/quantity.js';
+import { add, canonical, formatQuantity, parseQuantity } from '../../src/api/quantity.js';
 
 test('canonical forms match upstream', () => {
   const cases: [string, string][] = [

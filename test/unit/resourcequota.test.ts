@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/object.js';
 import { canonicalHard, computeUsed, podResources } from '../../src/controllers/resourcequota/usage.js';
-import { formatQuantity } from '../../src/controllers/resourcequota/quantity.js';
+import { formatQuantity } from '../../src/api/quantity.js';
 
 const pod = (name: string, containers: any[], o: { phase?: string; init?: any[]; deadline?: number } = {}): KubeObject => ({
   metadata: { name },

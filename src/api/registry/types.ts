@@ -59,6 +59,8 @@ export interface ResourceStrategy {
   validateUpdate?(obj: KubeObject, old: KubeObject): StatusCause[];
   /** True when the type has a status subresource, so spec and status are written separately. */
   hasStatus?: boolean;
+  /** Status given on create is kept (Nodes register with their status, as the kubelet does). */
+  keepStatusOnCreate?: boolean;
   /** Generation counts spec changes: paths compared to decide a bump (default ["spec"]). */
   generationPaths?: string[];
   /** Cluster-scoped or namespaced name rule: "dns1123Subdomain" (default), "dns1123Label", "path" (any name without / or %). */

@@ -336,6 +336,7 @@ export class ResourceHandler {
       (current) => {
         const next = applyPatch(current) as KubeObject;
         if (!next || typeof next !== 'object' || Array.isArray(next)) throw errors.badRequest('the patch did not produce an object');
+        dropNulls(next);
         if (typeof next.metadata !== 'object' || next.metadata === null) next.metadata = {};
         // A patch that does not set resourceVersion applies to whatever is current (and is retried on conflicts).
         const pinned = patchSetsResourceVersion(ct, patch) && next.metadata.resourceVersion;

@@ -248,9 +248,11 @@ export class ResourceStorage {
     delete meta.deletionGracePeriodSeconds;
     if (this.hasGeneration(obj)) meta.generation = 1;
     else delete meta.generation;
+    const status = obj.status;
     if (this.strategy.hasStatus) delete obj.status;
     this.strategy.default?.(obj);
     this.strategy.prepareForCreate?.(obj, this.strategyContext(ctx, ''));
+    if (this.strategy.keepStatusOnCreate && status !== undefined) obj.status = status;
   }
 
   private hasGeneration(obj: KubeObject): boolean {

@@ -3,7 +3,7 @@
 // are not terminal (requests.cpu, limits.memory, ...; init containers by the max rule), storage
 // requested by claims, and NodePort/LoadBalancer service counts. Scopes narrow pod accounting.
 import type { KubeObject } from '../../api/object.js';
-import { add, canonical, formatQuantity, fromCount, max, parseQuantity, zero, type Quantity } from './quantity.js';
+import { add, canonical, formatQuantity, fromCount, max, parseQuantity, zero, type Quantity } from '../../api/quantity.js';
 
 /** Legacy count names and the resource (plural.group) they count. */
 export const LEGACY_COUNTS: Record<string, string> = {

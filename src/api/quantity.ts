@@ -1,4 +1,4 @@
-// Exact resource quantities for quota accounting: parsed into integer nano-units (bigint) so sums
+// Exact resource quantities (quota accounting, canonical request bodies): parsed into integer nano-units (bigint) so sums
 // never drift, and formatted in upstream's canonical form (the largest suffix that keeps the
 // mantissa an integer; binary suffixes only for whole values of 1024 or more).
 
