@@ -220,7 +220,7 @@ export class ApiServer {
       case '/api/v1':
         return sendJson(r, 200, resourceList(this.o.catalog, '', 'v1'));
       case '/openapi/v2':
-        throw errors.notFoundPath();
+        return sendOpenAPIv2(r);
     }
     if (p.startsWith('/openapi/v3')) return this.o.openapi.serve(r, p, query);
     const parts = p.split('/').filter(Boolean);
@@ -233,6 +233,22 @@ export class ApiServer {
     }
     throw errors.notFoundPath();
   }
+}
+
+/**
+ * kubectl falls back to /openapi/v2 (protobuf only) for kinds /openapi/v3 does not describe, such
+ * as a kubeconfig passed to `apply`. An empty but valid gnostic Document (swagger "2.0", info,
+ * no paths) lets it go on to its own REST mapping, which reports the kind as unknown, as upstream.
+ */
+const OPENAPI_V2_EMPTY = (() => {
+  const str = (field: number, s: string) => Buffer.concat([Buffer.from([(field << 3) | 2, Buffer.byteLength(s)]), Buffer.from(s)]);
+  const info = Buffer.concat([str(1, 'Kubernetes'), str(2, SERVER_VERSION.gitVersion)]);
+  return Buffer.concat([str(1, '2.0'), Buffer.from([(2 << 3) | 2, info.length]), info, Buffer.from([(8 << 3) | 2, 0])]);
+})();
+
+function sendOpenAPIv2(r: Reply): void {
+  (r.res as ServerResponse).writeHead(200, { 'content-type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'content-length': OPENAPI_V2_EMPTY.length });
+  (r.res as ServerResponse).end(OPENAPI_V2_EMPTY);
 }
 
 function sendText(r: Reply, status: number, text: string): void {

@@ -325,7 +325,7 @@ export function validateIngress(ing: KubeObject): Causes {
   const spec = obj(ing.spec) ?? {};
   const rules = arr(spec.rules);
   const def = obj(spec.defaultBackend);
-  if (!def && rules.length === 0) out.push(fieldErrors.invalid('spec.rules', [], 'either `defaultBackend` or `rules` must be specified'));
+  if (!def && rules.length === 0) out.push(fieldErrors.invalid('spec', [], 'either `defaultBackend` or `rules` must be specified'));
   if (def) validateIngressBackend(def, 'spec.defaultBackend', out);
   rules.forEach((raw, i) => {
     const r = obj(raw) ?? {};
