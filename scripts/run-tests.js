@@ -11,14 +11,16 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist', 'test');
+// Tests run from their TypeScript sources through tsx, so fixtures and helper files resolve next to
+// them; the server they start is the built dist (bin/k8ts.js), so `npm run build` must run first.
+const tests = path.join(root, 'test');
 
 const MINUTE = 60_000;
 const GROUPS = [
-  { name: 'unit', dir: path.join(dist, 'unit'), recursive: true, budgetMs: 5 * MINUTE, testTimeoutMs: 60_000 },
-  { name: 'store', dir: path.join(dist, 'store'), recursive: false, budgetMs: 8 * MINUTE, testTimeoutMs: 120_000 },
-  { name: 'integration', dir: path.join(dist, 'integration'), recursive: false, budgetMs: 10 * MINUTE, testTimeoutMs: 180_000 },
-  { name: 'e2e', dir: path.join(dist, 'e2e'), recursive: true, budgetMs: 15 * MINUTE, testTimeoutMs: 300_000, sharedServer: true },
+  { name: 'unit', dir: path.join(tests, 'unit'), recursive: true, budgetMs: 5 * MINUTE, testTimeoutMs: 60_000 },
+  { name: 'store', dir: path.join(tests, 'store'), recursive: false, budgetMs: 8 * MINUTE, testTimeoutMs: 120_000 },
+  { name: 'integration', dir: path.join(tests, 'integration'), recursive: false, budgetMs: 10 * MINUTE, testTimeoutMs: 180_000 },
+  { name: 'e2e', dir: path.join(tests, 'e2e'), recursive: true, budgetMs: 15 * MINUTE, testTimeoutMs: 300_000, sharedServer: true },
 ];
 
 /** Node 20's --test does not expand globs, so the file list is built here. */
@@ -28,7 +30,7 @@ function testFiles(dir, recursive) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory() && recursive) out.push(...testFiles(full, true));
-    else if (entry.isFile() && entry.name.endsWith('.test.js')) out.push(full);
+    else if (entry.isFile() && entry.name.endsWith('.test.ts')) out.push(full);
   }
   return out.sort();
 }
@@ -36,7 +38,7 @@ function testFiles(dir, recursive) {
 /** Runs one `node --test` group, echoing its output; resolves with its exit code and TAP counts. */
 function runGroup(group, files, env) {
   return new Promise((resolve) => {
-    const args = ['--test', '--test-reporter=tap', '--test-concurrency=2', `--test-timeout=${group.testTimeoutMs}`, ...files];
+    const args = ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', `--test-timeout=${group.testTimeoutMs}`, ...files];
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let tail = '';
     child.stdout.on('data', (chunk) => {
@@ -56,7 +58,7 @@ function runGroup(group, files, env) {
 }
 
 async function startSharedServer() {
-  const support = path.join(dist, 'support', 'cluster.js');
+  const support = path.join(root, 'dist', 'test', 'support', 'cluster.js');
   const { startCluster } = await import(pathToFileURL(support).href);
   // Three simulated nodes, so workload tests see pods scheduled and running.
   return startCluster({ noAgent: true, extraArgs: ['--sim-nodes', '3'] });

@@ -41,5 +41,5 @@ test('token bucket: burst at once, then qps', async () => {
   assert.ok(waits.every((w) => w instanceof Promise));
   await Promise.all(waits);
   const ms = performance.now() - t0;
-  assert.ok(ms >= 50 && ms < 200, `3 tokens at 50/s took ${ms} ms`);
+  assert.ok(ms >= 50 && ms < 2000, `3 tokens at 50/s took ${ms} ms`);
 });

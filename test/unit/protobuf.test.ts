@@ -136,11 +136,3 @@ test('Go duration and time formatting', () => {
   assert.equal(formatMicroTime(0, 5000), '1970-01-01T00:00:00.000005Z');
 });
 
-test('decoding is fast enough for the request path', () => {
-  const body = readFileSync(FIXTURES + 'deployment.bin');
-  const n = 20000;
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) decodeKubeProtobuf(body);
-  const perOpUs = Number(process.hrtime.bigint() - t0) / 1000 / n;
-  assert.ok(perOpUs < 200, `deployment decode took ${perOpUs.toFixed(1)}µs`);
-});

@@ -201,10 +201,3 @@ test('an unknown schema name checks nothing', () => {
   assert.deepEqual(checkFields(reg, 'no.such.Type', { a: 1 }), { unknown: [] });
 });
 
-test('checking is fast enough for the request path', () => {
-  const objs = Array.from({ length: 2000 }, () => deployment());
-  const start = performance.now();
-  for (const o of objs) checkFields(reg, DEPLOYMENT, o);
-  const perObject = (performance.now() - start) / objs.length;
-  assert.ok(perObject < 0.2, `${perObject.toFixed(4)} ms per Deployment`);
-});
