@@ -35,6 +35,9 @@ async function ns(name: string): Promise<string> {
   return name;
 }
 
+/** A node in a separate `k8ts sim` process, killed by the node-loss test; cordoned so nothing else lands there. */
+let lostNode: ChildProcess | undefined;
+
 before(async () => {
   // The runner's shared server has simulated nodes; a file run on its own starts one.
   cluster = process.env.K8TS_TEST_KUBECONFIG ? await useCluster() : await startCluster({ extraArgs: ['--sim-nodes', '3'] });
@@ -43,9 +46,13 @@ before(async () => {
     const ready = nodes.items.filter((n: any) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
     return ready.length >= 3;
   });
+  lostNode = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'k8ts.js'), 'sim', '--kubeconfig', cluster.kubeconfig, '--count', '1', '--name-prefix', 'lost-', '--label', 'k8ts.io/e2e=lost', '--heartbeat-seconds', '2', '--log-level', 'error'], { stdio: 'ignore' });
+  await eventually('node lost-0 registered', async () => (await cluster.kubectl(['cordon', 'lost-0'], { allowFail: true })).code === 0);
 });
 
 after(async () => {
+  lostNode?.kill('SIGKILL');
+  await cluster?.kubectl(['delete', 'node', 'lost-0', '--wait=false'], { allowFail: true });
   await cluster?.stop();
 });
 
@@ -146,11 +153,22 @@ describe('workloads on simulated nodes', { concurrency: true }, () => {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { name: 'agent' },
-      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: {
+            // Not on the node the node-loss test kills.
+            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'k8ts.io/e2e', operator: 'DoesNotExist' }] }] } } },
+            containers: [{ name: 'c', image: 'busybox' }],
+          },
+        },
+      },
     };
     await cluster.kubectl(['apply', '-n', n, '-f', '-'], { input: JSON.stringify(ds) });
     await cluster.kubectl(['rollout', 'status', '-n', n, 'ds/agent', '--timeout=60s'], { timeoutMs: 70_000 });
-    const nodes = (await json(['get', 'nodes'])).items.filter((x: any) => !x.spec.unschedulable && !(x.spec.taints ?? []).some((t: any) => t.effect === 'NoSchedule'));
+    // DaemonSet pods tolerate cordoned nodes; only the lost node and NoSchedule taints keep them away.
+    const nodes = (await json(['get', 'nodes', '-l', '!k8ts.io/e2e'])).items.filter((x: any) => !(x.spec.taints ?? []).some((t: any) => t.effect === 'NoSchedule' && t.key !== 'node.kubernetes.io/unschedulable'));
     const pods = (await json(['get', 'pods', '-n', n, '-l', 'app=agent'])).items;
     const onNodes = new Set(pods.map((p: any) => p.spec.nodeName));
     assert.equal(pods.length, nodes.length);
@@ -215,7 +233,7 @@ describe('workloads on simulated nodes', { concurrency: true }, () => {
     assert.equal(p.status.phase, 'Pending');
     assert.equal(p.spec.nodeName, undefined);
 
-    const nodes = (await json(['get', 'nodes', '-l', 'k8ts.io/sim=true'])).items.map((x: any) => x.metadata.name).sort();
+    const nodes = (await json(['get', 'nodes', '-l', 'k8ts.io/sim=true,!k8ts.io/e2e'])).items.map((x: any) => x.metadata.name).sort();
     const cordoned = nodes[0];
     await cluster.kubectl(['cordon', cordoned]);
     try {
@@ -230,35 +248,28 @@ describe('workloads on simulated nodes', { concurrency: true }, () => {
 
   it('marks a silent node unreachable, taints it and evicts its pods', async () => {
     const n = await ns('e2e-nodeloss');
-    // A node of our own, in a separate process we can stop.
-    const sim: ChildProcess = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'k8ts.js'), 'sim', '--kubeconfig', cluster.kubeconfig, '--count', '1', '--name-prefix', 'lost-', '--heartbeat-seconds', '2', '--log-level', 'error'], { stdio: 'ignore' });
-    try {
-      await eventually('node lost-0 Ready', async () => (await json(['get', 'node', 'lost-0'])).status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));
-      const pod = {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'stranded' },
-        spec: {
-          nodeSelector: { 'kubernetes.io/hostname': 'lost-0' },
-          tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }],
-          containers: [{ name: 'c', image: 'busybox' }],
-        },
-      };
-      await cluster.kubectl(['apply', '-n', n, '-f', '-'], { input: JSON.stringify(pod) });
-      await eventually('pod running on lost-0', async () => (await json(['get', 'pod', '-n', n, 'stranded'])).status.phase === 'Running');
-      sim.kill('SIGKILL');
-      await eventually('node lost-0 not ready with the unreachable taint', async () => {
-        const node = await json(['get', 'node', 'lost-0']);
-        const ready = node.status.conditions.find((c: any) => c.type === 'Ready');
-        return ready.status === 'Unknown' && (node.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute');
-      }, 90_000, 1000);
-      await eventually('the pod evicted', async () => {
-        const r = await cluster.kubectl(['get', 'pod', '-n', n, 'stranded', '-o', 'json'], { allowFail: true });
-        return r.code !== 0 || JSON.parse(r.stdout).metadata.deletionTimestamp !== undefined;
-      }, 60_000, 1000);
-    } finally {
-      sim.kill('SIGKILL');
-      await cluster.kubectl(['delete', 'node', 'lost-0', '--wait=false'], { allowFail: true });
-    }
+    await eventually('node lost-0 Ready', async () => (await json(['get', 'node', 'lost-0'])).status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'stranded' },
+      spec: {
+        nodeName: 'lost-0', // bound directly: the node is cordoned for everyone else
+        tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }],
+        containers: [{ name: 'c', image: 'busybox' }],
+      },
+    };
+    await cluster.kubectl(['apply', '-n', n, '-f', '-'], { input: JSON.stringify(pod) });
+    await eventually('pod running on lost-0', async () => (await json(['get', 'pod', '-n', n, 'stranded'])).status.phase === 'Running');
+    lostNode!.kill('SIGKILL');
+    await eventually('node lost-0 not ready with the unreachable taint', async () => {
+      const node = await json(['get', 'node', 'lost-0']);
+      const ready = node.status.conditions.find((c: any) => c.type === 'Ready');
+      return ready.status === 'Unknown' && (node.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute');
+    }, 90_000, 1000);
+    await eventually('the pod evicted', async () => {
+      const r = await cluster.kubectl(['get', 'pod', '-n', n, 'stranded', '-o', 'json'], { allowFail: true });
+      return r.code !== 0 || JSON.parse(r.stdout).metadata.deletionTimestamp !== undefined;
+    }, 60_000, 1000);
   });
 });
