@@ -3,7 +3,7 @@
 // `k8ts server` whose admin kubeconfig is exported as K8TS_TEST_KUBECONFIG. Each group is one
 // `node --test` invocation whose TAP summary is passed through; the last line totals all groups.
 //
-// Usage: node scripts/run-tests.js [unit] [store] [integration] [e2e]   (default: all)
+// Usage: node scripts/run-tests.js [unit] [store] [integration] [node] [e2e]   (default: all)
 // Owns only the processes it starts (test runners by pid, the shared server through its stop()).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -20,6 +20,9 @@ const GROUPS = [
   { name: 'unit', dir: path.join(tests, 'unit'), recursive: true, budgetMs: 5 * MINUTE, testTimeoutMs: 60_000 },
   { name: 'store', dir: path.join(tests, 'store'), recursive: false, budgetMs: 8 * MINUTE, testTimeoutMs: 120_000 },
   { name: 'integration', dir: path.join(tests, 'integration'), recursive: false, budgetMs: 10 * MINUTE, testTimeoutMs: 180_000 },
+  // Real containers through containerd (root only; the files skip themselves otherwise). Sequential:
+  // each file runs its own containerd and registry.
+  { name: 'node', dir: path.join(tests, 'node'), recursive: false, budgetMs: 10 * MINUTE, testTimeoutMs: 300_000, concurrency: 1 },
   { name: 'e2e', dir: path.join(tests, 'e2e'), recursive: true, budgetMs: 15 * MINUTE, testTimeoutMs: 300_000, sharedServer: true },
 ];
 
@@ -38,7 +41,7 @@ function testFiles(dir, recursive) {
 /** Runs one `node --test` group, echoing its output; resolves with its exit code and TAP counts. */
 function runGroup(group, files, env) {
   return new Promise((resolve) => {
-    const args = ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', `--test-timeout=${group.testTimeoutMs}`, ...files];
+    const args = ['--import', 'tsx', '--test', '--test-reporter=tap', `--test-concurrency=${group.concurrency ?? 2}`, `--test-timeout=${group.testTimeoutMs}`, ...files];
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let tail = '';
     child.stdout.on('data', (chunk) => {

@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use. etcd backs the etcd store tests; the node agent's packages
-# (containerd, runc, containernetworking-plugins, busybox-static, docker-registry, skopeo) join
-# this list when the agent e2e tests land.
-APT_PACKAGES=(etcd-server etcd-client)
+# Debian packages the tests use: etcd for the etcd store tests; containerd, runc, the CNI plugins,
+# busybox-static (test images), docker-registry and skopeo (a local registry) for the node tests.
+APT_PACKAGES=(etcd-server etcd-client containerd runc containernetworking-plugins iptables busybox-static docker-registry skopeo umoci)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"

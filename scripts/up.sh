@@ -5,9 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the server and its node agent use; the agent's (containerd, runc,
-# containernetworking-plugins, ...) join this list as the agent lands.
-APT_PACKAGES=()
+# Debian packages the node agent uses (the server itself needs only Node.js):
+APT_PACKAGES=(containerd runc containernetworking-plugins iptables busybox-static)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"

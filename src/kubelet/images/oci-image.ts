@@ -184,7 +184,7 @@ export function httpdImage(ref = 'docker.io/library/nginx:latest', busyboxPath =
   return buildOciImage({
     ref,
     layers: [busyboxRootfs(busyboxPath), www],
-    entrypoint: ['/bin/httpd', '-f', '-p', '80', '-h', '/www'],
+    entrypoint: ['/bin/busybox', 'httpd', '-f', '-p', '80', '-h', '/www'],
     exposedPorts: ['80/tcp'],
   });
 }

@@ -43,7 +43,10 @@ export function decodeHealthCheckResponse(buf: Buffer): number {
     if (wire === 0) {
       const v = readVarint();
       if (field === 1) status = v;
-    } else if (wire === 2) i += readVarint();
+    } else if (wire === 2) {
+      const len = readVarint(); // read first: `i += readVarint()` would add to the stale i
+      i += len;
+    }
     else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else throw new Error(`unsupported wire type ${wire}`);

@@ -26,13 +26,15 @@ function text(v: Uint8Array | Buffer | string | undefined): string {
 
 export async function runExecProbe(cri: ExecRuntime, containerId: string, cmd: string[], timeoutSeconds: number): Promise<ProbeOutcome> {
   try {
-    const r = await cri.runtime.execSync({ container_id: containerId, cmd, timeout: timeoutSeconds });
+    // The gRPC deadline leaves the runtime room to report its own timeout first.
+    const r = await cri.runtime.execSync({ container_id: containerId, cmd, timeout: timeoutSeconds }, (timeoutSeconds + 5) * 1000);
     const output = text(r.stdout) + text(r.stderr);
     return (r.exit_code ?? 0) === 0 ? { result: 'Success', output } : { result: 'Failure', output: output || `command exited with ${r.exit_code}` };
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
+    const code = (e as { code?: unknown }).code;
     // A timed-out command is a failed probe; any other runtime error is no verdict (retry).
-    if (/timeout|timed out|deadline/i.test(msg)) return { result: 'Failure', output: `command timed out: ${msg}` };
+    if (code === 4 /* DEADLINE_EXCEEDED */ || /timeout|timed out|deadline/i.test(msg)) return { result: 'Failure', output: `command timed out: ${msg}` };
     return { result: 'Unknown', output: msg };
   }
 }

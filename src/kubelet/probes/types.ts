@@ -44,6 +44,6 @@ export interface ProbeOutcome { result: ProbeResult; output: string }
 /** The part of the CRI client probes use (structurally satisfied by CriClient). */
 export interface ExecRuntime {
   runtime: {
-    execSync(req: { container_id: string; cmd: string[]; timeout: number }): Promise<{ stdout?: Uint8Array | Buffer | string; stderr?: Uint8Array | Buffer | string; exit_code?: number }>;
+    execSync(req: { container_id: string; cmd: string[]; timeout: number }, timeoutMs?: number): Promise<{ stdout?: Uint8Array | Buffer | string; stderr?: Uint8Array | Buffer | string; exit_code?: number }>;
   };
 }

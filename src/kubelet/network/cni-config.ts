@@ -1,0 +1,121 @@
+// Node networking set-up owned by the agent: the CNI conflist containerd's CRI plugin uses for
+// pods (bridge + host-local + portmap; containerd adds loopback itself), IP forwarding and
+// br_netfilter, and `unreachable` routes that keep the cluster's pod and service ranges from
+// leaking onto the host's real network. It never programs Service rules (that is kube-proxy's).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const DEFAULT_CLUSTER_CIDR = '10.42.0.0/16';
+export const DEFAULT_SERVICE_CIDR = '10.43.0.0/16';
+export const DEFAULT_BRIDGE = 'cni0';
+export const DEFAULT_NETWORK_NAME = 'k8ts';
+export const CONFLIST_FILE = '10-k8ts.conflist';
+
+export interface CniConfigInput {
+  podCIDR: string;
+  /** Linux bridge name (at most 15 characters) */
+  bridge?: string;
+  networkName?: string;
+  /** host-local's allocation store; defaults to /var/lib/cni/networks */
+  ipamDataDir?: string;
+  mtu?: number;
+}
+
+/** The conflist JSON for the node's pod network. */
+export function renderConflist(input: CniConfigInput): string {
+  const bridge = input.bridge ?? DEFAULT_BRIDGE;
+  if (bridge.length > 15) throw new Error(`bridge name "${bridge}" is longer than 15 characters`);
+  const conf = {
+    cniVersion: '1.0.0',
+    name: input.networkName ?? DEFAULT_NETWORK_NAME,
+    plugins: [
+      {
+        type: 'bridge',
+        bridge,
+        isGateway: true,
+        ipMasq: true,
+        // lets a pod reach itself through a Service IP that DNATs back to it
+        hairpinMode: true,
+        ...(input.mtu ? { mtu: input.mtu } : {}),
+        ipam: {
+          type: 'host-local',
+          ranges: [[{ subnet: input.podCIDR }]],
+          routes: [{ dst: '0.0.0.0/0' }],
+          ...(input.ipamDataDir ? { dataDir: input.ipamDataDir } : {}),
+        },
+      },
+      { type: 'portmap', capabilities: { portMappings: true } },
+    ],
+  };
+  return JSON.stringify(conf, null, 2) + '\n';
+}
+
+/** Writes the conflist atomically into confDir, removing other *.conflist/*.conf files there. */
+export async function writeCniConfig(confDir: string, input: CniConfigInput): Promise<string> {
+  await mkdir(confDir, { recursive: true });
+  for (const f of await readdir(confDir)) {
+    if (f !== CONFLIST_FILE && /\.(conflist|conf|json)$/.test(f)) await rm(join(confDir, f), { force: true });
+  }
+  const path = join(confDir, CONFLIST_FILE);
+  await writeFile(`${path}.tmp`, renderConflist(input));
+  await rename(`${path}.tmp`, path);
+  return path;
+}
+
+export interface NodeNetworkInput {
+  clusterCIDR?: string;
+  serviceCIDR?: string;
+}
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  await execFileAsync(cmd, args, { timeout: 10_000 });
+}
+
+async function writeSysctl(path: string, value: string): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  await writeFile(path, value);
+  return true;
+}
+
+/**
+ * Turns on IP forwarding and bridge netfilter, and installs `unreachable` routes for the
+ * cluster and service ranges (connected routes to the node's own pod bridge are more specific
+ * and win). Idempotent. Returns warnings for optional steps that failed.
+ */
+export async function setupNodeNetworking(input: NodeNetworkInput = {}): Promise<string[]> {
+  const warnings: string[] = [];
+  await writeSysctl('/proc/sys/net/ipv4/ip_forward', '1');
+  if (!existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables')) {
+    await run('modprobe', ['br_netfilter']).catch(() => warnings.push('br_netfilter module not available'));
+  }
+  if (!(await writeSysctl('/proc/sys/net/bridge/bridge-nf-call-iptables', '1').catch(() => false))) {
+    warnings.push('bridge-nf-call-iptables not set: Service traffic between pods on one bridge may bypass iptables');
+  }
+  for (const cidr of [input.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, input.serviceCIDR ?? DEFAULT_SERVICE_CIDR]) {
+    await run('ip', ['route', 'replace', 'unreachable', cidr]);
+  }
+  return warnings;
+}
+
+/** Removes the `unreachable` routes setupNodeNetworking installed. */
+export async function removeClusterRoutes(input: NodeNetworkInput = {}): Promise<void> {
+  for (const cidr of [input.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, input.serviceCIDR ?? DEFAULT_SERVICE_CIDR]) {
+    await run('ip', ['route', 'del', 'unreachable', cidr]).catch(() => undefined);
+  }
+}
+
+/** Deletes the pod bridge (its veths are gone once every sandbox is removed). */
+export async function deletePodBridge(bridge = DEFAULT_BRIDGE): Promise<void> {
+  if (existsSync(`/sys/class/net/${bridge}`)) await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+}
+
+/** Undoes setupNodeNetworking and removes the pod bridge (for `--cleanup`). */
+export async function cleanupNodeNetworking(input: NodeNetworkInput & { bridge?: string } = {}): Promise<void> {
+  await removeClusterRoutes(input);
+  await deletePodBridge(input.bridge);
+}
