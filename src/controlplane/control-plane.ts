@@ -3,6 +3,7 @@
 // and runs the API server until the signal aborts. It wires components; it holds no API rules.
 import { mkdirSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -165,18 +166,22 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     context: () => client.context(),
     logger: log.child({ controller: 'crd' }),
   }).run(signal);
+  const background: Promise<unknown>[] = [];
   if (o.controllers !== false) {
     // The controller manager and scheduler are API clients with their own identities, as upstream.
     const cm = new HttpKubeClient({ ...(await clientConfig('system:kube-controller-manager')), userAgent: 'kube-controller-manager/v1.32.4 (k8ts)' });
-    void runControllerManager({ client: cm, controllers: allControllers, logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal);
+    // Each manager releases its Lease on the way out (a standby takes over at once), then closes its client.
+    background.push(runControllerManager({ client: cm, controllers: allControllers, logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal).finally(() => cm.close()));
     const sched = new HttpKubeClient({ ...(await clientConfig('system:kube-scheduler')), userAgent: 'kube-scheduler/v1.32.4 (k8ts)' });
-    void runControllerManager({ client: sched, controllers: [schedulerDescriptor], logger: log.child({ component: 'scheduler' }), leaseName: 'kube-scheduler', component: 'default-scheduler' }, signal);
-    signal.addEventListener('abort', () => (cm.close(), sched.close()), { once: true });
+    background.push(runControllerManager({ client: sched, controllers: [schedulerDescriptor], logger: log.child({ component: 'scheduler' }), leaseName: 'kube-scheduler', component: 'default-scheduler' }, signal).finally(() => sched.close()));
   }
   if (o.simNodes) startSimNodes(await clientConfig('system:k8ts-sim', ['system:nodes']), o.simNodes, log.child({ component: 'sim' }), signal);
   void new NamespaceController({ client, storages: () => [...new Set(storages.values())], logger: log.child({ controller: 'namespace' }) }).run(signal);
   ready = true;
-  const done = new Promise<void>((resolve) => signal.addEventListener('abort', () => void store.close().finally(resolve), { once: true }));
+  // On shutdown the managers finish (releasing their Leases through the still-open server) before the store closes.
+  const done = new Promise<void>((resolve) =>
+    signal.addEventListener('abort', () => void withDeadline(Promise.allSettled(background), 5000).then(() => store.close()).finally(resolve), { once: true }),
+  );
   return { url, kubeconfigPath, port, client, done, clientConfig };
 }
 
@@ -193,4 +198,8 @@ export function firstServiceIP(cidr: string): string {
 
 function specialHandlers(d: SpecialDeps) {
   return [bindingHandler(d), evictionHandler(d), reviewHandler(d), nodeStreamHandler()];
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, sleep(ms, undefined, { ref: false })]);
 }
