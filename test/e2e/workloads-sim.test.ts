@@ -273,3 +273,32 @@ describe('workloads on simulated nodes', { concurrency: true }, () => {
     }, 60_000, 1000);
   });
 });
+
+// Draining moves pods around the cluster, so it runs after the concurrent workload tests.
+describe('kubectl drain', () => {
+  it('evicts pods to other nodes, and respects a PodDisruptionBudget', async () => {
+    const n = await ns('e2e-drain');
+    await cluster.kubectl(['create', 'deployment', 'web', '-n', n, '--image=nginx', '--replicas=3']);
+    await cluster.kubectl(['rollout', 'status', '-n', n, 'deploy/web', '--timeout=60s'], { timeoutMs: 70_000 });
+    const pods = (await json(['get', 'pods', '-n', n, '-l', 'app=web'])).items;
+    const node = pods[0].spec.nodeName as string;
+    try {
+      // A budget that allows no disruption blocks the drain.
+      await cluster.kubectl(['create', 'pdb', 'web', '-n', n, '--selector=app=web', '--min-available=3']);
+      await eventually('PDB status', async () => (await json(['get', 'pdb', '-n', n, 'web'])).status?.expectedPods === 3);
+      const blocked = await cluster.kubectl(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--pod-selector=app=web', '--timeout=5s'], { allowFail: true, timeoutMs: 30_000 });
+      assert.notEqual(blocked.code, 0);
+      assert.match(blocked.stderr + blocked.stdout, /disruption budget/);
+      await cluster.kubectl(['delete', 'pdb', 'web', '-n', n]);
+
+      await cluster.kubectl(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--pod-selector=app=web', '--timeout=60s'], { timeoutMs: 70_000 });
+      assert.equal((await json(['get', 'node', node])).spec.unschedulable, true);
+      await eventually('3 available pods elsewhere', async () => {
+        const now = (await json(['get', 'pods', '-n', n, '-l', 'app=web'])).items.filter((p: any) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
+        return now.length === 3 && now.every((p: any) => p.spec.nodeName !== node);
+      });
+    } finally {
+      await cluster.kubectl(['uncordon', node]);
+    }
+  });
+});
