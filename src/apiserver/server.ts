@@ -23,6 +23,8 @@ import { VersionedStorage } from './registry/versioned-storage.js';
 import type { VersionConverter } from '../api/conversion/types.js';
 import type { Metrics } from './metrics.js';
 import type { OpenAPIService } from './openapi-service.js';
+import { openAPIv2Protobuf } from '../api/schema/openapi-v2.js';
+import type { SchemaRegistry } from '../api/schema/registry.js';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -54,6 +56,8 @@ export interface ApiServerOptions {
   /** Namespace lifecycle check for creates. */
   checkNamespace(ns: string): Promise<void>;
   requestTimeoutMs?: number;
+  /** HTTP/1.1 upgrade requests (streams routed to kubelets). */
+  onUpgrade?(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void;
   /** Conversion for resources stored in another version than the one requested. */
   converterFor?(info: ResourceInfo): VersionConverter | undefined;
 }
@@ -95,11 +99,8 @@ export class ApiServer {
     const h1 = createHttp1Server({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler as any);
     // Watch backlogs and bursts of writes share a session; the 10 MB default resets streams under load.
     const h2 = createHttp2Server({ maxSessionMemory: 256, peerMaxConcurrentStreams: 1000 }, handler as any);
-    const upgradeListeners: ((req: IncomingMessage, socket: any, head: Buffer) => void)[] = [];
-    h1.on('upgrade', (req, socket, head) => {
-      if (upgradeListeners.length) for (const l of upgradeListeners) l(req, socket, head);
-      else socket.destroy();
-    });
+    // WebSocket and SPDY upgrades (exec, attach, port-forward) arrive on HTTP/1.1 connections.
+    h1.on('upgrade', (req, socket, head) => (this.o.onUpgrade ? this.o.onUpgrade(req, socket, head) : socket.destroy()));
     const tls = createTlsServer({
       cert: this.o.tls.certPem,
       key: this.o.tls.keyPem,
@@ -145,7 +146,7 @@ export class ApiServer {
       const ctx = this.context(req, query, user!, ac.signal);
       r.warnings = ctx.warnings;
       const work = this.resource(r, ri, query, ctx);
-      if (ri.verb === 'watch') await work;
+      if (ri.verb === 'watch' || isLongRunning(ri, query)) await work;
       else await withTimeout(work, this.requestTimeout(query));
     } catch (err) {
       if (!(err instanceof StatusError) || err.code >= 500) this.o.logger.warn({ err, path, method: req.method }, 'request failed');
@@ -220,7 +221,7 @@ export class ApiServer {
       case '/api/v1':
         return sendJson(r, 200, resourceList(this.o.catalog, '', 'v1'));
       case '/openapi/v2':
-        return sendOpenAPIv2(r);
+        return sendOpenAPIv2(r, openAPIv2Protobuf(this.o.machinery.resolver as SchemaRegistry, this.o.catalog.all()));
     }
     if (p.startsWith('/openapi/v3')) return this.o.openapi.serve(r, p, query);
     const parts = p.split('/').filter(Boolean);
@@ -235,26 +236,23 @@ export class ApiServer {
   }
 }
 
-/**
- * kubectl falls back to /openapi/v2 (protobuf only) for kinds /openapi/v3 does not describe, such
- * as a kubeconfig passed to `apply`. An empty but valid gnostic Document (swagger "2.0", info,
- * no paths) lets it go on to its own REST mapping, which reports the kind as unknown, as upstream.
- */
-const OPENAPI_V2_EMPTY = (() => {
-  const str = (field: number, s: string) => Buffer.concat([Buffer.from([(field << 3) | 2, Buffer.byteLength(s)]), Buffer.from(s)]);
-  const info = Buffer.concat([str(1, 'Kubernetes'), str(2, SERVER_VERSION.gitVersion)]);
-  return Buffer.concat([str(1, '2.0'), Buffer.from([(2 << 3) | 2, info.length]), info, Buffer.from([(8 << 3) | 2, 0])]);
-})();
-
-function sendOpenAPIv2(r: Reply): void {
-  (r.res as ServerResponse).writeHead(200, { 'content-type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'content-length': OPENAPI_V2_EMPTY.length });
-  (r.res as ServerResponse).end(OPENAPI_V2_EMPTY);
+/** kubectl reads /openapi/v2 only as gnostic protobuf (for kinds /openapi/v3 does not describe). */
+function sendOpenAPIv2(r: Reply, body: Buffer): void {
+  (r.res as ServerResponse).writeHead(200, { 'content-type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'content-length': body.length });
+  (r.res as ServerResponse).end(body);
 }
 
 function sendText(r: Reply, status: number, text: string): void {
   if (r.res.headersSent) return;
   (r.res as ServerResponse).writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(text) });
   r.res.end(text);
+}
+
+/** Requests exempt from the request timeout besides watches: followed logs and node streams. */
+function isLongRunning(ri: RequestInfo, query: URLSearchParams): boolean {
+  const sub = ri.subresource.split('/')[0];
+  if (sub === 'log') return query.get('follow') === 'true' || query.get('follow') === '1';
+  return sub === 'exec' || sub === 'attach' || sub === 'portforward' || sub === 'proxy';
 }
 
 /** Parses Go durations such as "32s", "1m30s", "500ms". */

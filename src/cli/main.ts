@@ -1,16 +1,24 @@
 // `k8ts` command line: parses flags and starts the requested process. Flag definitions live
 // here; the components they start live in their own folders.
 import { parseArgs } from 'node:util';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startControlPlane } from '../controlplane/control-plane.js';
 import { simCommand } from './sim-command.js';
+import { agentCommand } from './agent-command.js';
+import { tokenCommand } from './token-command.js';
+import { kubeconfigCommand } from './kubeconfig-command.js';
+import { startAgent } from '../agent/agent.js';
+import { primaryIPv4 } from '../agent/node-ip.js';
 
 const USAGE = `Usage: k8ts <command> [flags]
 
 Commands:
   server    Run a control plane (API server with its datastore), and by default a node agent
+  agent     Run a node agent (containerd, CNI, kubelet) joined to a server
+  token     Create, list or delete bootstrap tokens for joining nodes
+  kubeconfig  Write a kubeconfig for a new user (--user NAME --group G)
   sim       Run simulated nodes against a server (--server URL --kubeconfig PATH --count N)
 
 Server flags:
@@ -23,6 +31,7 @@ Server flags:
   --cluster-cidr CIDR        Pod IP range (default 10.42.0.0/16)
   --no-agent                 run the control plane only
   --sim-nodes N              register N simulated nodes (pods run without containers)
+  --token-auth-file FILE     static bearer tokens (CSV: token,user,uid,"group1,group2")
   --log-level LEVEL          trace|debug|info|warn|error (default info)
 `;
 
@@ -37,6 +46,12 @@ export async function main(argv: string[]): Promise<void> {
       return server(rest);
     case 'sim':
       return simCommand(rest);
+    case 'agent':
+      return agentCommand(rest);
+    case 'token':
+      return tokenCommand(rest);
+    case 'kubeconfig':
+      return kubeconfigCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -63,6 +78,7 @@ async function server(args: string[]): Promise<void> {
       'no-agent': { type: 'boolean', default: false },
       'sim-nodes': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'token-auth-file': { type: 'string' },
     },
     strict: true,
   });
@@ -88,16 +104,37 @@ async function server(args: string[]): Promise<void> {
       tlsSans: values['tls-san'] as string[],
       datastoreEndpoint: values['datastore-endpoint'],
       simNodes: values['sim-nodes'] ? Number(values['sim-nodes']) : 0,
+      tokenAuthFile: values['token-auth-file'],
       serviceCidr: values['service-cidr']!,
       logger,
     },
     ac.signal,
   );
+  let agentDone: Promise<unknown> = Promise.resolve();
+  if (!values['no-agent']) {
+    // The local node: containerd, CNI and the kubelet, registered under this host's name.
+    const nodeName = hostname().toLowerCase();
+    const nodeIP = primaryIPv4();
+    const agent = await startAgent(
+      {
+        dataDir,
+        nodeName,
+        nodeIP,
+        kubeletTls: await cp.kubeletServingTls(nodeName, [nodeIP, '127.0.0.1']),
+        serverClientConfig: await cp.clientConfig(`system:node:${nodeName}`, ['system:nodes']),
+        clusterCIDR: values['cluster-cidr'],
+        serviceCIDR: values['service-cidr'],
+        logger: logger.child({ component: 'agent' }),
+      },
+      ac.signal,
+    );
+    agentDone = agent.done;
+  }
   process.stdout.write(
     `k8ts API server is ready at ${cp.url}\n` +
       `Admin kubeconfig written to ${cp.kubeconfigPath}\n` +
       `Use it with:\n  export KUBECONFIG=${cp.kubeconfigPath}\n  kubectl get nodes\n`,
   );
-  await cp.done;
+  await Promise.allSettled([cp.done, agentDone]);
   process.exit(0);
 }

@@ -17,12 +17,15 @@ import { ensureCA, issueCertificate } from '../pki/ca.js';
 import { writeKubeconfig } from '../pki/kubeconfig.js';
 import type { Store } from '../store/types.js';
 import { Authenticator } from '../apiserver/authn.js';
+import { createAuthentication } from '../auth/authn/index.js';
 import { ResourceCatalog } from '../apiserver/catalog.js';
 import { createMachinery } from '../apiserver/machinery-impl.js';
 import { Metrics } from '../apiserver/metrics.js';
 import { OpenAPIService } from '../apiserver/openapi-service.js';
 import { ResourceStorage } from '../apiserver/registry/resource-storage.js';
 import { ApiServer } from '../apiserver/server.js';
+import { createNodeProxy, createUpgradeHandler } from '../apiserver/node-proxy/index.js';
+import { createMetricsHandler, metricsResourceInfos } from '../apiserver/metrics-api/index.js';
 import { bindingHandler, evictionHandler, nodeStreamHandler, reviewHandler, type SpecialDeps } from '../apiserver/handlers/special-handlers.js';
 import { ServiceAllocations, strategyAndHooks } from './resource-rules.js';
 import { runCompactor } from './compactor.js';
@@ -49,6 +52,8 @@ export interface ControlPlaneOptions {
   controllers?: boolean;
   /** Simulated nodes to register (kwok-style, no containers). */
   simNodes?: number;
+  /** CSV of static bearer tokens (token,user,uid,"group1,group2"). */
+  tokenAuthFile?: string;
 }
 
 /** Where and as whom a client connects (what HttpKubeClient takes). */
@@ -63,6 +68,8 @@ export interface ClientConfig {
 export interface RunningControlPlane {
   /** Credentials for a component or test user: a client certificate for user in groups. */
   clientConfig(user: string, groups?: string[]): Promise<ClientConfig>;
+  /** A kubelet serving certificate signed by the cluster CA (the API server checks it when streaming). */
+  kubeletServingTls(nodeName: string, ips: string[]): Promise<{ certPem: string; keyPem: string; clientCaPem: string }>;
   url: string;
   kubeconfigPath: string;
   port: number;
@@ -88,7 +95,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   const store: Store = await openStore(o.dataDir, o.datastoreEndpoint, log);
   const schemas = SchemaRegistry.builtin();
   const machinery = createMachinery(schemas);
-  const catalog = new ResourceCatalog(builtinResources, groupOrder.map((g) => g.group));
+  const catalog = new ResourceCatalog([...builtinResources, ...metricsResourceInfos], groupOrder.map((g) => g.group));
   const storages = new Map<ResourceInfo, ResourceStorage>();
   const byPlural = new Map<string, ResourceStorage>();
   const ctx = { services: new ServiceAllocations(o.serviceCidr) };
@@ -126,6 +133,27 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     }
   };
 
+  // Streams to kubelets (logs, exec, attach, port-forward, metrics) use the API server's kubelet client identity.
+  const kubeletClient = await issueCertificate(ca, { commonName: 'kube-apiserver-kubelet-client', client: true, validDays: 3650 });
+  const kubeletTls = { caPem: ca.certPem, certPem: kubeletClient.certPem, keyPem: kubeletClient.keyPem };
+  const podsStore = byPlural.get('/pods')!;
+  const nodesStore = byPlural.get('/nodes')!;
+  const nodeProxy = createNodeProxy({
+    getPod: async (ns, name) => (await podsStore.getCached(ns, name)) as any,
+    getNode: async (name) => (await nodesStore.getCached('', name)) as any,
+    tls: kubeletTls,
+    logger: log.child({ component: 'node-proxy' }),
+  });
+  const metricsHandler = createMetricsHandler({
+    listNodes: async () => (await nodesStore.list('', { filter: null })).items as any,
+    listPods: async (ns: string) => (await podsStore.list(ns, { filter: null })).items as any,
+    tls: kubeletTls,
+    logger: log.child({ component: 'metrics' }),
+  });
+  const specialDeps: SpecialDeps = { machinery, storage: (group, plural) => byPlural.get(`${group}/${plural}`)! };
+  // Bearer tokens: ServiceAccount JWTs, bootstrap tokens, a static token file; TokenRequest/TokenReview.
+  const authn = await createAuthentication({ dataDir: o.dataDir, machinery, storage: (g, p) => byPlural.get(`${g}/${p}`), tokenAuthFile: o.tokenAuthFile, ca });
+  const authenticator = new Authenticator(authn.tokenAuthenticators);
   let ready = false;
   const metrics = new Metrics();
   const openapi = new OpenAPIService(catalog, (group, version) => buildOpenAPIv3(schemas, { group, version }, catalog.resourcesIn(group, version)), () => schemas.version);
@@ -136,14 +164,23 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     catalog,
     machinery,
     storages,
-    authenticator: new Authenticator(),
+    authenticator,
     metrics,
     openapi,
     logger: log,
     isReady: () => ready,
     checkNamespace,
     converterFor: (info) => sharedStorage[`${info.group}/${info.plural}`]?.converter,
-    special: specialHandlers({ machinery, storage: (group, plural) => byPlural.get(`${group}/${plural}`)! }),
+    special: [
+      bindingHandler(specialDeps),
+      evictionHandler(specialDeps),
+      // Metrics first: the review handler answers every other virtual resource.
+      metricsHandler,
+      ...authn.specialHandlers,
+      reviewHandler(specialDeps),
+      nodeStreamHandler((r, ri, ctx, q) => nodeProxy.handleRequest(r, ri, q, ctx)),
+    ],
+    onUpgrade: createUpgradeHandler({ proxy: nodeProxy, authenticate: (req) => authenticator.authenticate(req), logger: log.child({ component: 'node-proxy' }) }),
   });
   await server.listen(signal);
   const port = server.address!.port;
@@ -171,7 +208,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     // The controller manager and scheduler are API clients with their own identities, as upstream.
     const cm = new HttpKubeClient({ ...(await clientConfig('system:kube-controller-manager')), userAgent: 'kube-controller-manager/v1.32.4 (k8ts)' });
     // Each manager releases its Lease on the way out (a standby takes over at once), then closes its client.
-    background.push(runControllerManager({ client: cm, controllers: allControllers, logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal).finally(() => cm.close()));
+    background.push(runControllerManager({ client: cm, controllers: [...allControllers, ...authn.controllers], logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal).finally(() => cm.close()));
     const sched = new HttpKubeClient({ ...(await clientConfig('system:kube-scheduler')), userAgent: 'kube-scheduler/v1.32.4 (k8ts)' });
     background.push(runControllerManager({ client: sched, controllers: [schedulerDescriptor], logger: log.child({ component: 'scheduler' }), leaseName: 'kube-scheduler', component: 'default-scheduler' }, signal).finally(() => sched.close()));
   }
@@ -182,7 +219,11 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   const done = new Promise<void>((resolve) =>
     signal.addEventListener('abort', () => void withDeadline(Promise.allSettled(background), 5000).then(() => store.close()).finally(resolve), { once: true }),
   );
-  return { url, kubeconfigPath, port, client, done, clientConfig };
+  const kubeletServingTls = async (nodeName: string, ips: string[]) => {
+    const cert = await issueCertificate(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], server: true, dnsNames: [nodeName, 'localhost'], ipAddresses: ips });
+    return { certPem: cert.certPem, keyPem: cert.keyPem, clientCaPem: ca.certPem };
+  };
+  return { url, kubeconfigPath, port, client, done, clientConfig, kubeletServingTls };
 }
 
 function isIP(s: string): boolean {
@@ -196,9 +237,6 @@ export function firstServiceIP(cidr: string): string {
   return p.join('.');
 }
 
-function specialHandlers(d: SpecialDeps) {
-  return [bindingHandler(d), evictionHandler(d), reviewHandler(d), nodeStreamHandler()];
-}
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, sleep(ms, undefined, { ref: false })]);

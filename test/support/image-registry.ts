@@ -40,15 +40,34 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** htpasswd wants bcrypt; the host's libcrypt (through Python's crypt module) provides it. */
+async function bcrypt(password: string): Promise<string> {
+  const { stdout } = await execFileAsync('python3', [
+    '-W',
+    'ignore',
+    '-c',
+    'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))',
+    password,
+  ]);
+  const hash = stdout.trim();
+  if (!hash.startsWith('$2')) throw new Error('python3 crypt has no bcrypt: cannot write htpasswd');
+  return hash;
+}
+
 /**
  * Starts the registry and, unless `seed: false`, pushes library/busybox:latest and
  * library/nginx:latest (busybox httpd serving /www on :80).
  */
-export async function startImageRegistry(opts: { seed?: boolean } = {}): Promise<ImageRegistry> {
+export async function startImageRegistry(opts: { seed?: boolean; auth?: { username: string; password: string } } = {}): Promise<ImageRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const config = join(dir, 'config.yml');
+  const authLines: string[] = [];
+  if (opts.auth) {
+    await writeFile(join(dir, 'htpasswd'), `${opts.auth.username}:${await bcrypt(opts.auth.password)}\n`);
+    authLines.push('auth:', '  htpasswd:', '    realm: k8ts-test', `    path: ${join(dir, 'htpasswd')}`);
+  }
   await writeFile(
     config,
     [
@@ -64,6 +83,7 @@ export async function startImageRegistry(opts: { seed?: boolean } = {}): Promise
       '    enabled: true',
       'http:',
       `  addr: ${host}`,
+      ...authLines,
       '',
     ].join('\n'),
   );
@@ -83,7 +103,7 @@ export async function startImageRegistry(opts: { seed?: boolean } = {}): Promise
     for (;;) {
       if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
       const ok = await fetch(`http://${host}/v2/`).then(
-        (r) => r.ok,
+        (r) => r.ok || r.status === 401,
         () => false,
       );
       if (ok) break;
@@ -99,6 +119,7 @@ export async function startImageRegistry(opts: { seed?: boolean } = {}): Promise
           'copy',
           '--quiet',
           '--dest-tls-verify=false',
+          ...(opts.auth ? ['--dest-creds', `${opts.auth.username}:${opts.auth.password}`] : []),
           `oci-archive:${archive}`,
           `docker://${host}/${repoAndTag}`,
         ]);

@@ -142,3 +142,53 @@ test('TokenReview: ServiceAccount tokens by audience, other authenticators only 
     assert.equal((await reviewToken({ machinery: undefined as any, tokens, others }, 'static', [])).authenticated, true);
     assert.equal((await reviewToken({ machinery: undefined as any, tokens, others }, 'static', ['vault'])).authenticated, false);
   }));
+
+test('authenticator caches successes briefly; verify always sees deletions', () =>
+  withDir(async (dir) => {
+    let live = true;
+    const s = await ServiceAccountTokens.load(dir, { lookup: async () => (live ? { uid: 'sa-uid' } : undefined) });
+    const t = s.issue({ namespace: 'ns1', serviceAccountName: 'build', serviceAccountUID: 'sa-uid', expirationSeconds: 3600 }).token;
+    const cached = s.authenticator();
+    const uncached = s.authenticator(0);
+    assert.ok(await cached(t));
+    live = false;
+    assert.ok(await cached(t), 'within the cache TTL');
+    assert.equal(await uncached(t), null);
+    assert.match(((await s.verify(t)) as any).error, /invalidated/);
+    assert.equal(s.jwks().keys.length, 1);
+  }));
+
+import { planTokenSecret } from '../../src/auth/authn/legacy-token-controller.js';
+
+test('legacy token Secrets: filled for their ServiceAccount, valid while the Secret holds the token', () =>
+  withDir(async (dir) => {
+    const store = new Map<string, any>();
+    const s = await ServiceAccountTokens.load(dir, {
+      lookup: async (ns, kind, name) => {
+        const o = store.get(`${ns}/${kind}/${name}`);
+        if (!o) return undefined;
+        return { uid: o.metadata.uid, secretToken: o.data?.token ? Buffer.from(o.data.token, 'base64').toString() : undefined };
+      },
+    });
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ci', namespace: 'ns1', uid: 'sa-uid' } };
+    const secret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'ci-token', namespace: 'ns1', uid: 's-uid', annotations: { 'kubernetes.io/service-account.name': 'ci' } } } as any;
+    assert.deepEqual(planTokenSecret(secret, undefined, { tokens: s, caPem: 'CA' }), { action: 'delete' });
+    const plan = planTokenSecret(secret, sa, { tokens: s, caPem: 'CA' }) as any;
+    assert.equal(plan.action, 'fill');
+    assert.equal(plan.secret.metadata.annotations['kubernetes.io/service-account.uid'], 'sa-uid');
+    assert.equal(Buffer.from(plan.secret.data['ca.crt'], 'base64').toString(), 'CA');
+    assert.equal(Buffer.from(plan.secret.data.namespace, 'base64').toString(), 'ns1');
+    assert.deepEqual(planTokenSecret(plan.secret, sa, { tokens: s, caPem: 'CA' }), { action: 'none' });
+    assert.deepEqual(planTokenSecret(plan.secret, { ...sa, metadata: { ...sa.metadata, uid: 'other' } }, { tokens: s, caPem: 'CA' }), { action: 'delete' });
+    const token = Buffer.from(plan.secret.data.token, 'base64').toString();
+    assert.equal(decodeJwt(token)!.claims.iss, 'kubernetes/serviceaccount');
+    store.set('ns1/ServiceAccount/ci', sa);
+    store.set('ns1/Secret/ci-token', plan.secret);
+    const v = (await s.verify(token)) as any;
+    assert.equal(v.user.username, 'system:serviceaccount:ns1:ci');
+    assert.equal(v.user.uid, 'sa-uid');
+    assert.ok(await s.authenticator()(token));
+    assert.match(((await s.verify(token, ['vault'])) as any).error, /invalid for the target audiences/);
+    store.delete('ns1/Secret/ci-token');
+    assert.match(((await s.verify(token)) as any).error, /invalidated/);
+  }));

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { accountResult, firstProbeDelayMs, freshState, httpStatusResult, initialResult, probeTiming, shouldProbe } from '../../src/kubelet/probes/accounting.js';
 import { decodeHealthCheckResponse, encodeHealthCheckRequest } from '../../src/kubelet/probes/grpc-health.js';
 import { resolvePort, runExecProbe, runGrpcProbe, runHttpProbe, runTcpProbe } from '../../src/kubelet/probes/prober.js';
-import { ProbeManager } from '../../src/kubelet/probes/probe-manager.js';
+import { ProbeManager, runningContainerIds } from '../../src/kubelet/probes/probe-manager.js';
 import type { ExecRuntime, ProbedPod } from '../../src/kubelet/probes/types.js';
 import type { CriClient } from '../../src/kubelet/cri/cri-client.js';
 import type { StatsRuntime } from '../../src/kubelet/stats/stats-provider.js';
@@ -172,12 +172,13 @@ test('grpc probe against a grpc.health.v1 server on loopback', async () => {
         requestStream: false,
         responseStream: false,
         requestSerialize: (v: string) => encodeHealthCheckRequest(v),
-        requestDeserialize: (b: Buffer) => (b.length ? b.subarray(2).toString() : ''),
+        // An object, not a string: grpc-js treats a falsy request ("") as no request at all.
+        requestDeserialize: (b: Buffer) => ({ service: b.length ? b.subarray(2).toString() : '' }),
         responseSerialize: (v: number) => Buffer.from([0x08, v]),
         responseDeserialize: (b: Buffer) => decodeHealthCheckResponse(b),
       },
     },
-    { Check: (call: grpc.ServerUnaryCall<string, number>, cb: grpc.sendUnaryData<number>) => cb(null, statuses[call.request] ?? 3) },
+    { Check: (call: grpc.ServerUnaryCall<{ service: string }, number>, cb: grpc.sendUnaryData<number>) => cb(null, statuses[call.request.service] ?? 3) },
   );
   const port = await new Promise<number>((res, rej) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
   try {
@@ -263,5 +264,27 @@ test('ProbeManager: startup probe gates readiness, then readiness runs at once',
   for (let i = 0; i < 80 && !pm.isReady('u2', 'app'); i++) await sleep(25);
   assert.equal(pm.isStarted('u2', 'app'), true);
   assert.equal(pm.isReady('u2', 'app'), true, 'readiness probed right after startup succeeded, not a period later');
+  pm.stop();
+});
+
+test('ProbeManager.add(pod) alone reads podIP and running containers from the status', async () => {
+  const cri: ExecRuntime = { runtime: { execSync: async () => ({ exit_code: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) }) } };
+  const pm = new ProbeManager({ cri, clock, logger });
+  const pod: ProbedPod = {
+    metadata: { name: 'p', namespace: 'ns', uid: 'u3' },
+    spec: { containers: [{ name: 'app', readinessProbe: { exec: { command: ['ok'] }, periodSeconds: 1 } }, { name: 'done' }] },
+    status: {
+      podIP: '10.42.0.9',
+      containerStatuses: [
+        { name: 'app', containerID: 'containerd://abc', state: { running: { startedAt: new Date().toISOString() } } },
+        { name: 'done', containerID: 'containerd://def', state: {} },
+      ],
+    },
+  };
+  assert.deepEqual(runningContainerIds(pod), { app: 'abc' });
+  pm.add(pod);
+  for (let i = 0; i < 40 && !pm.isReady('u3', 'app'); i++) await sleep(25);
+  assert.equal(pm.isReady('u3', 'app'), true);
+  assert.equal(pm.isReady('u3', 'done'), false, 'not running: not ready');
   pm.stop();
 });

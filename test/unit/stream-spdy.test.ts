@@ -108,3 +108,19 @@ test('sessions: open, reply, data both ways, half-close, ping', async () => {
   client.close();
   await serverClosed;
 });
+
+test('data that arrives before a listener is kept, and end waits for it', async () => {
+  const { client, server } = pair();
+  const got = new Promise<SpdyStream>((res) => server.on('stream', res));
+  const s = client.openStream({ streamtype: 'stdin' });
+  s.write('early');
+  s.end();
+  const ss = await got;
+  await new Promise((r) => setTimeout(r, 20));
+  const chunks: Buffer[] = [];
+  const ended = new Promise((r) => ss.on('end', r));
+  ss.on('data', (d: Buffer) => chunks.push(d));
+  await ended;
+  assert.equal(Buffer.concat(chunks).toString(), 'early');
+  client.close();
+});

@@ -262,6 +262,9 @@ test('VolumeManager: emptyDir, hostPath, configMap (with update), downwardAPI, P
     (objects['configmaps/ns/cfg'] as { data: Record<string, string> }).data['app.conf'] = 'v2';
     await vm.resyncAll();
     assert.equal(await fs.readFile(path.join(cfgDir, 'app.conf'), 'utf8'), 'v2', 'resync sees configMap updates');
+    vm.updatePod({ ...p, metadata: { ...p.metadata, labels: { app: 'y' } } });
+    await vm.resyncAll();
+    assert.equal(await fs.readFile(path.join(podDir, 'volumes/kubernetes.io~downward-api/info/labels'), 'utf8'), 'app="y"', 'label changes reach downwardAPI volumes');
 
     await vm.tearDown(p);
     await assert.rejects(fs.stat(podDir), /ENOENT/);

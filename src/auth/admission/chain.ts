@@ -19,6 +19,8 @@ import type { Webhook } from './webhook/matching.js';
 export interface AdmissionChainDeps {
   lookup: ObjectLookup;
   podSecurity?: PodSecurityDefaults;
+  /** Refuse pods while their namespace's "default" ServiceAccount is missing (upstream); default false. */
+  strictDefaultServiceAccount?: boolean;
   resolveService?: ServiceResolver;
   onWebhookIgnoredFailure?(hook: Webhook, err: Error): void;
   /** Plugin names to leave out (upstream --disable-admission-plugins). */
@@ -39,7 +41,7 @@ export function defaultPlugins(deps: AdmissionChainDeps): AdmissionPlugin[] {
   const hooks = { lookup, resolveService: deps.resolveService, onIgnoredFailure: deps.onWebhookIgnoredFailure };
   return [
     new LimitRanger(lookup),
-    new ServiceAccountAdmission(lookup),
+    new ServiceAccountAdmission(lookup, { strictDefault: deps.strictDefaultServiceAccount }),
     new NodeRestriction(lookup),
     new PodSecurity(lookup, deps.podSecurity),
     new DefaultTolerationSeconds(),

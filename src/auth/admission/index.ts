@@ -4,3 +4,4 @@
 export { createAdmissionChain, chainOf, defaultPlugins, type AdmissionChain, type AdmissionChainDeps } from './chain.js';
 export { lookupFromStorages, lookupFromClient, staticLookup, type ObjectLookup } from './lookup.js';
 export type { AdmissionRequest } from './attributes.js';
+export { admissionHooks, admissionAttributes, type AdmissionHooks } from './hooks.js';

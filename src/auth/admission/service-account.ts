@@ -34,7 +34,15 @@ export function apiAccessVolume(name: string): Record<string, unknown> {
 
 export class ServiceAccountAdmission implements AdmissionPlugin {
   readonly name = 'ServiceAccount';
-  constructor(private readonly lookup: ObjectLookup, private readonly suffix: () => string = randomSuffix) {}
+  /**
+   * strictDefault: refuse pods whose "default" account does not exist yet, after waiting for it
+   * as upstream does. Off by default: k8ts test clusters run without the serviceaccount
+   * controller, and the account only ever lacks in the moment after a namespace is created.
+   */
+  constructor(
+    private readonly lookup: ObjectLookup,
+    private readonly opts: { suffix?: () => string; strictDefault?: boolean; defaultAttempts?: number } = {},
+  ) {}
 
   async admit(a: AdmissionRequest): Promise<void> {
     if (a.operation !== 'CREATE' || !isResource(a, '', 'pods') || !a.object) return;
@@ -43,13 +51,27 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
     spec.serviceAccount = spec.serviceAccountName;
     const saName: string = spec.serviceAccountName;
-    const sa = await this.lookup.get('', 'serviceaccounts', a.namespace, saName);
+    const sa = await this.findServiceAccount(a.namespace, saName);
+    if (!sa && saName === 'default' && !this.opts.strictDefault) {
+      if (spec.automountServiceAccountToken !== false) this.mountToken(spec);
+      return;
+    }
     if (!sa) throw admissionForbidden(a, `error looking up service account ${a.namespace}/${saName}: serviceaccount "${saName}" not found`);
     const automount = spec.automountServiceAccountToken ?? (sa as any).automountServiceAccountToken ?? true;
     if (automount !== false) this.mountToken(spec);
     const pullSecrets = (sa as any).imagePullSecrets;
     if (!spec.imagePullSecrets?.length && Array.isArray(pullSecrets) && pullSecrets.length) {
       spec.imagePullSecrets = pullSecrets.map((s: { name: string }) => ({ name: s.name }));
+    }
+  }
+
+  /** The default account is made by a controller right after its namespace: give it a moment, as upstream does. */
+  private async findServiceAccount(namespace: string, name: string) {
+    const attempts = name === 'default' && this.opts.strictDefault ? this.opts.defaultAttempts ?? 10 : 1;
+    for (let i = 0; ; i++) {
+      const sa = await this.lookup.get('', 'serviceaccounts', namespace, name);
+      if (sa || i + 1 >= attempts) return sa;
+      await new Promise((r) => setTimeout(r, 100 + randomInt(100)));
     }
   }
 
@@ -62,7 +84,7 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     if (!volume) {
       const taken = new Set(volumes.map((v) => v.name));
       let name: string;
-      do name = `kube-api-access-${this.suffix()}`;
+      do name = `kube-api-access-${(this.opts.suffix ?? randomSuffix)()}`;
       while (taken.has(name));
       volume = apiAccessVolume(name);
       volumes.push(volume);

@@ -15,7 +15,18 @@ export type BoundKind = 'Pod' | 'Secret' | 'Node';
 export type LookupKind = 'ServiceAccount' | BoundKind;
 
 /** Finds a live object's uid; undefined when it does not exist. */
-export type ObjectLookup = (namespace: string, kind: LookupKind, name: string) => Promise<{ uid?: string; deletionTimestamp?: string } | undefined>;
+export type ObjectLookup = (namespace: string, kind: LookupKind, name: string) => Promise<LiveObject | undefined>;
+
+export interface LiveObject {
+  uid?: string;
+  deletionTimestamp?: string;
+  /** Secrets only: the decoded data.token (legacy ServiceAccount token Secrets). */
+  secretToken?: string;
+}
+
+/** Issuer of the long-lived tokens stored in kubernetes.io/service-account-token Secrets. */
+export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
+const LEGACY = 'kubernetes.io/serviceaccount/';
 
 export interface IssueRequest {
   namespace: string;
@@ -58,6 +69,8 @@ export function serviceAccountGroups(namespace: string): string[] {
 /** A deleted pod's token stays usable for this long, so the kubelet can finish tearing it down. */
 const DELETION_GRACE_MS = 60_000;
 const NBF_LEEWAY_S = 60;
+const AUTH_CACHE_TTL_MS = 10_000;
+const AUTH_CACHE_MAX = 4096;
 
 export interface ServiceAccountTokensOptions {
   issuer?: string;
@@ -127,9 +140,10 @@ export class ServiceAccountTokens {
    */
   async verify(token: string, audiences: string[] = this.apiAudiences, now = new Date()): Promise<TokenVerdict | null> {
     const jwt = decodeJwt(token);
-    if (!jwt || jwt.claims.iss !== this.issuer) return null;
+    if (!jwt || (jwt.claims.iss !== this.issuer && jwt.claims.iss !== LEGACY_ISSUER)) return null;
     if (!verifyEs256(jwt, this.publicKey)) return { error: 'invalid bearer token, signature is invalid' };
     const c = jwt.claims;
+    if (c.iss === LEGACY_ISSUER) return this.verifyLegacy(token, c, audiences);
     const t = now.getTime() / 1000;
     if (typeof c.exp !== 'number' || t >= c.exp) return { error: 'service account token has expired' };
     if (typeof c.nbf === 'number' && t + NBF_LEEWAY_S < c.nbf) return { error: 'service account token is not valid yet' };
@@ -153,11 +167,77 @@ export class ServiceAccountTokens {
     return { user, audiences: matched };
   }
 
-  /** The token authenticator for the API server's own audiences. */
-  authenticator(): TokenAuthenticator {
+  /** A long-lived token for a kubernetes.io/service-account-token Secret (no expiry, no audience). */
+  issueLegacy(req: { namespace: string; serviceAccountName: string; serviceAccountUID: string; secretName: string }): string {
+    return signJwt({
+      iss: LEGACY_ISSUER,
+      [LEGACY + 'namespace']: req.namespace,
+      [LEGACY + 'secret.name']: req.secretName,
+      [LEGACY + 'service-account.name']: req.serviceAccountName,
+      [LEGACY + 'service-account.uid']: req.serviceAccountUID,
+      sub: serviceAccountUser(req.namespace, req.serviceAccountName),
+    }, this.privateKey, this.kid);
+  }
+
+  /** Legacy tokens live as long as their Secret (holding this very token) and ServiceAccount. */
+  private async verifyLegacy(token: string, c: Record<string, unknown>, audiences: string[]): Promise<TokenVerdict> {
+    const ns = c[LEGACY + 'namespace'];
+    const secretName = c[LEGACY + 'secret.name'];
+    const saName = c[LEGACY + 'service-account.name'];
+    const saUid = c[LEGACY + 'service-account.uid'];
+    if (typeof ns !== 'string' || typeof secretName !== 'string' || typeof saName !== 'string' || c.sub !== serviceAccountUser(ns, saName)) {
+      return { error: 'service account token claims are invalid' };
+    }
+    // Legacy tokens carry no audience: they are good for the API server only.
+    const matched = audiences.filter((a) => this.apiAudiences.includes(a));
+    if (!matched.length) return { error: `token audiences ${JSON.stringify(this.apiAudiences)} is invalid for the target audiences ${JSON.stringify(audiences)}` };
+    const lookup = this.lookup;
+    if (lookup) {
+      const gone = 'service account token has been invalidated';
+      const secret = await lookup(ns, 'Secret', secretName);
+      if (!secret || secret.deletionTimestamp || secret.secretToken === undefined || !sameUid(secret.secretToken, token)) return { error: gone };
+      const sa = await lookup(ns, 'ServiceAccount', saName);
+      if (!sa || sa.deletionTimestamp || !sameUid(sa.uid, typeof saUid === 'string' ? saUid : undefined)) return { error: gone };
+    }
+    const user: UserInfo = { username: c.sub as string, groups: serviceAccountGroups(ns) };
+    if (typeof saUid === 'string' && saUid) user.uid = saUid;
+    return { user, audiences: matched };
+  }
+
+  /**
+   * The token authenticator for the API server's own audiences. Successes are cached briefly
+   * (upstream caches for 10 s too): a signature check costs ~150 µs, and a deleted
+   * ServiceAccount or pod stops its tokens within the cache TTL.
+   */
+  authenticator(cacheTtlMs = AUTH_CACHE_TTL_MS): TokenAuthenticator {
+    const cache = new Map<string, { user: UserInfo; until: number }>();
     return async (token) => {
+      const now = Date.now();
+      const hit = cache.get(token);
+      if (hit) {
+        if (now < hit.until) return hit.user;
+        cache.delete(token);
+      }
       const v = await this.verify(token);
-      return v && 'user' in v ? v.user : null;
+      if (!v || !('user' in v)) return null;
+      if (cacheTtlMs > 0) {
+        if (cache.size >= AUTH_CACHE_MAX) cache.delete(cache.keys().next().value!);
+        const claimed = decodeJwt(token)!.claims.exp;
+        const exp = typeof claimed === 'number' ? claimed * 1000 : Infinity;
+        cache.set(token, { user: v.user, until: Math.min(now + cacheTtlMs, exp) });
+      }
+      return v.user;
+    };
+  }
+
+  /** The OpenID discovery document (what /.well-known/openid-configuration serves upstream). */
+  openIDConfiguration(): object {
+    return {
+      issuer: this.issuer,
+      jwks_uri: `${this.issuer}/openid/v1/jwks`,
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
     };
   }
 
@@ -202,6 +282,10 @@ export function storageLookup(getCached: (group: string, plural: string, namespa
   const plural: Record<LookupKind, string> = { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' };
   return async (namespace, kind, name) => {
     const obj = await getCached('', plural[kind], kind === 'Node' ? '' : namespace, name);
-    return obj ? { uid: obj.metadata.uid, deletionTimestamp: obj.metadata.deletionTimestamp } : undefined;
+    if (!obj) return undefined;
+    const live: LiveObject = { uid: obj.metadata.uid, deletionTimestamp: obj.metadata.deletionTimestamp };
+    const token = kind === 'Secret' ? (obj as { data?: Record<string, string> }).data?.token : undefined;
+    if (typeof token === 'string') live.secretToken = Buffer.from(token, 'base64').toString('utf8');
+    return live;
   };
 }

@@ -92,7 +92,7 @@ export function tokenRequestHandler(d: TokenHandlerDeps): SpecialHandler {
         spec: {
           audiences: audiences.length ? audiences : d.tokens.apiAudiences,
           expirationSeconds,
-          boundObjectRef: ref ? { kind: bound!.kind, apiVersion: 'v1', name: bound!.name, uid: bound!.uid } : null,
+          ...(bound ? { boundObjectRef: { kind: bound.kind, apiVersion: 'v1', name: bound.name, uid: bound.uid } } : {}),
         },
         status: issued,
       });

@@ -4,7 +4,7 @@
 // containers outlive a containerd restart by design (their shims keep them running).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
@@ -70,10 +70,13 @@ export class ContainerdSupervisor {
    * the image tarballs. The signal stops containerd when aborted.
    */
   async start(signal: AbortSignal): Promise<void> {
+    this.stopping = false;
+    this.restarts = 0;
     this.binaries = checkPrerequisites({ cniBinDir: this.cniBinDir, needContainerd: true });
     await this.writeConfig();
     if (!this.opts.skipBuiltinImages) await ensureBuiltinImages(this.opts.dataDir);
     signal.addEventListener('abort', () => void this.stop(), { once: true });
+    process.removeListener('exit', this.killOnExit);
     process.once('exit', this.killOnExit);
     await this.spawnAndWait();
     await this.importImages();
@@ -166,25 +169,35 @@ export class ContainerdSupervisor {
     }
   }
 
-  /** Imports <dataDir>/images/*.tar (the user's air-gap images) and <dataDir>/agent/images/*.tar. */
+  /**
+   * Imports <dataDir>/images/*.tar (the user's air-gap images) and <dataDir>/agent/images/*.tar.
+   * A tarball already imported into this containerd root, unchanged since, is skipped: the stamp
+   * lives inside the root so wiping the root re-imports everything.
+   */
   async importImages(): Promise<string[]> {
     const dirs = [join(this.opts.dataDir, 'images'), imagesDir(this.opts.dataDir)];
+    const stampFile = join(this.paths.root, 'k8ts-imported.json');
+    const stamps: Record<string, string> = JSON.parse(await readFile(stampFile, 'utf8').catch(() => '{}'));
     const imported: string[] = [];
     for (const dir of dirs) {
       const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.tar')).sort();
       for (const f of files) {
         const file = join(dir, f);
+        const st = await stat(file).catch(() => undefined);
+        if (!st) continue;
+        const stamp = `${st.size}:${st.mtimeMs}`;
+        if (stamps[file] === stamp) continue;
+        // One at a time: images often share layers, and parallel ingests of one blob collide.
         try {
-          await execFileAsync(this.binaries.ctr!, ['-a', this.paths.socket, '-n', 'k8s.io', 'images', 'import', file], {
-            timeout: 5 * 60_000,
-          });
+          await execFileAsync(this.binaries.ctr!, ['-a', this.paths.socket, '-n', 'k8s.io', 'images', 'import', file], { timeout: 5 * 60_000 });
+          stamps[file] = stamp;
           imported.push(file);
         } catch (err) {
-          const e = err as { stderr?: string; message: string };
-          this.opts.logger.error({ file, stderr: e.stderr?.trim() }, 'image import failed');
+          this.opts.logger.error({ file, stderr: (err as { stderr?: string }).stderr?.trim() }, 'image import failed');
         }
       }
     }
+    if (imported.length) await writeFile(stampFile, JSON.stringify(stamps));
     this.opts.logger.info({ count: imported.length }, 'images imported');
     return imported;
   }

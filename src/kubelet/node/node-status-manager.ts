@@ -128,10 +128,29 @@ export class NodeStatusManager {
     }
   }
 
+  /** Asks the runtime whether it and its pod network are ready (upstream's runtime state check). */
+  async checkRuntime(): Promise<boolean> {
+    try {
+      const r = await this.deps.cri.runtime.status({}, 5_000);
+      const conds = r.status?.conditions ?? [];
+      const bad = conds.filter((c) => (c.type === 'RuntimeReady' || c.type === 'NetworkReady') && !c.status);
+      if (!bad.length) this.setRuntimeReady(true);
+      else {
+        const c = bad[0]!;
+        const what = c.type === 'NetworkReady' ? 'container runtime network not ready' : 'container runtime not ready';
+        this.setRuntimeReady(false, `${what}: ${c.type}=false reason:${c.reason} message:${c.message}`);
+      }
+    } catch (err) {
+      this.setRuntimeReady(false, `container runtime is down: ${(err as Error).message}`);
+    }
+    return this.runtimeReady;
+  }
+
   /** Writes the node status when it changed or the report is due (force: always). */
   async syncStatus(force: boolean): Promise<void> {
     const { client, clock } = this.deps;
     const id = this.identity();
+    await this.checkRuntime();
     this.machine = await readMachineInfo(this.deps.dataDir);
     const images = await this.deps.cri.image.listImages({}).then((r) => r.images ?? [], () => []);
     const nowMs = clock.now().getTime();

@@ -1,22 +1,24 @@
-// The resolv.conf a pod's sandbox gets (CRI DNSConfig), by dnsPolicy as upstream: ClusterFirst
+// The resolv.conf a pod's sandbox gets (CRI ResolvConf), by dnsPolicy as upstream: ClusterFirst
 // (cluster DNS, namespace search path, ndots:5), Default (the host's resolv.conf), None (only
 // spec.dnsConfig), ClusterFirstWithHostNet; spec.dnsConfig is merged on top. Pure.
-import type { DNSConfig } from './cri-port.js';
 import type { Pod } from './types.js';
+
+/** A resolv.conf's content (CRI ResolvConf with every list present). */
+export interface ResolvConf { servers: string[]; searches: string[]; options: string[] }
 
 export interface DnsSettings {
   clusterDNS: string[];
   clusterDomain: string;
   /** Parsed host resolv.conf (for Default, and ClusterFirst on hostNetwork). */
-  host: DNSConfig;
+  host: ResolvConf;
 }
 
 const MAX_SEARCHES = 32;
 
-export function podDNSConfig(pod: Pod, s: DnsSettings): DNSConfig {
+export function podDNSConfig(pod: Pod, s: DnsSettings): ResolvConf {
   const policy: string = pod.spec.dnsPolicy ?? 'ClusterFirst';
   const hostNetwork = pod.spec.hostNetwork === true;
-  let base: DNSConfig;
+  let base: ResolvConf;
   const useCluster = s.clusterDNS.length > 0 && (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !hostNetwork));
   if (policy === 'None') base = { servers: [], searches: [], options: [] };
   else if (useCluster) {
@@ -35,8 +37,8 @@ export function podDNSConfig(pod: Pod, s: DnsSettings): DNSConfig {
 }
 
 /** Parses resolv.conf text into servers, searches and options. */
-export function parseResolvConf(text: string): DNSConfig {
-  const out: DNSConfig = { servers: [], searches: [], options: [] };
+export function parseResolvConf(text: string): ResolvConf {
+  const out: ResolvConf = { servers: [], searches: [], options: [] };
   for (const raw of text.split('\n')) {
     const line = raw.replace(/[#;].*$/, '').trim();
     if (!line) continue;

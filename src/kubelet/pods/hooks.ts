@@ -17,7 +17,8 @@ export async function runHook(handler: Obj, t: HookTarget, timeoutMs: number): P
   try {
     if (handler.exec) {
       const cmd: string[] = handler.exec.command ?? [];
-      const r = await t.runtime.execSync({ container_id: t.containerId, cmd, timeout: Math.max(1, Math.ceil(timeoutMs / 1000)) });
+      const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+      const r = await t.runtime.execSync({ container_id: t.containerId, cmd, timeout: seconds }, (seconds + 10) * 1000);
       if (r.exit_code !== 0) {
         const out = Buffer.from(r.stdout ?? []).toString() + Buffer.from(r.stderr ?? []).toString();
         return `command '${cmd.join(' ')}' exited with ${r.exit_code}: ${out}`;

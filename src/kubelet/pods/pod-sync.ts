@@ -3,7 +3,7 @@
 // (sidecars stay), starts and restarts app containers with back-off, runs hooks, writes the pod
 // status, and on deletion stops everything with the grace period, removes the sandbox and the
 // volumes, and confirms the deletion. Decisions live in status.ts, runtime-config.ts, env.ts.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock, EventRecorder } from '../../client/informer-types.js';
@@ -11,13 +11,13 @@ import { R } from '../../client/resources.js';
 import { isNotFound, type KubeClient } from '../../client/types.js';
 import { jsonEqual } from '../../sim/pod-status.js';
 import { Backoff } from './backoff.js';
-import { LABEL_POD_UID, type CriContainerStatus, type CriMount, type CriPort, type PodSandboxConfig } from './cri-port.js';
+import { ANNOTATION_TERMINATION_MESSAGE_PATH, ANNOTATION_TERMINATION_MESSAGE_POLICY, LABEL_POD_UID, type CriContainerStatus, type CriMount, type CriPort, type PodSandboxConfig } from './cri-port.js';
 import { podDNSConfig, parseResolvConf, type DnsSettings } from './dns.js';
 import { buildEnv, expandCommand, referencedObjects } from './env.js';
 import { runHook } from './hooks.js';
 import { authsFor, pullPolicyOf } from './image-auth.js';
-import { containerConfig, sandboxConfig } from './runtime-config.js';
-import { computePodStatus, initDone, podPhase, shouldRestart, type RuntimeContainer, type RuntimePod } from './status.js';
+import { containerConfig, sandboxConfig, terminationMessagePath } from './runtime-config.js';
+import { computePodStatus, podPhase, shouldRestart, type RuntimeContainer, type RuntimePod } from './status.js';
 import { isRestartableInit, podDirName, type Obj, type Pod } from './types.js';
 
 /** The volume manager's contract (src/kubelet/volumes/volume-manager.ts). */
@@ -28,14 +28,18 @@ export interface VolumeHost {
 }
 
 /**
- * The probe manager's contract (src/kubelet/probes/). add is called on every sync with the pod
- * as last written (status carries podIP and containerIDs), so it must be idempotent.
+ * The probe manager's contract (src/kubelet/probes/probe-manager.ts). add is called on every
+ * sync with the running containers (name → CRI id), so it must be idempotent.
  */
 export interface ProbeHost {
-  add(pod: Pod): void;
+  add(pod: Pod, podIP: string, containerIds: Record<string, string>): void;
   remove(podUID: string): void;
   isReady(podUID: string, containerName: string): boolean;
   isStarted(podUID: string, containerName: string): boolean;
+  /** Called with a pod UID whenever one of its containers' readiness or startup changes. */
+  onChange?(cb: (podUID: string) => void): void;
+  /** Called when a liveness or startup probe gave up on a container: restart it. */
+  onLivenessFailure?(cb: (podUID: string, containerName: string, probeType: string, output: string) => void): void;
 }
 
 export interface PodSyncDeps {
@@ -62,7 +66,10 @@ export interface PodSyncDeps {
 interface PodState {
   waiting: Map<string, { reason: string; message: string }>;
   kill: Map<string, string>;
+  /** The status the last sync computed (the basis of the next: timestamps stay put). */
   lastStatus?: Obj;
+  /** The status last written, and to which object (a static pod's mirror may be replaced). */
+  lastWritten?: { uid: string | undefined; status: Obj };
   sandboxStopped?: string;
   volumesReady: boolean;
 }
@@ -86,6 +93,11 @@ export class PodSyncer {
     let s = this.states.get(uid);
     if (!s) this.states.set(uid, (s = { waiting: new Map(), kill: new Map(), volumesReady: false }));
     return s;
+  }
+
+  /** The status the last sync computed (static pods keep theirs here). */
+  lastStatus(uid: string): Obj | undefined {
+    return this.states.get(uid)?.lastStatus;
   }
 
   /** Asks the next sync to kill a running container (liveness failure); it restarts per policy. */
@@ -123,7 +135,10 @@ export class PodSyncer {
           });
           if (!r.status) return;
           st = r.status;
-          if (st.state === 'CONTAINER_EXITED') this.exitedStatus.set(c.id, st);
+          if (st.state === 'CONTAINER_EXITED') {
+            st = { ...st, message: (await terminationMessage(st)) || st.message };
+            this.exitedStatus.set(c.id, st);
+          }
         }
         all.push(toRuntimeContainer(st));
       }),
@@ -149,9 +164,21 @@ export class PodSyncer {
     const started = (n: string): boolean => this.deps.probes?.isStarted(uid, n) ?? true;
 
     // A pod that finished stays finished: stop what still runs (sidecars) and release the sandbox.
-    const prevPhase = pod.status?.phase;
+    const prevPhase = (st.lastStatus ?? pod.status)?.phase;
     if (prevPhase === 'Succeeded' || prevPhase === 'Failed') {
       await this.finish(pod, rt, st);
+      return undefined;
+    }
+
+    // spec.activeDeadlineSeconds: past it, the kubelet kills the pod and fails it (upstream).
+    const deadlineLeft = activeDeadlineLeftMs(pod, (st.lastStatus ?? pod.status)?.startTime, now);
+    if (deadlineLeft !== undefined && deadlineLeft <= 0) {
+      const message = 'Pod was active on the node longer than the specified deadline';
+      this.deps.recorder.event(pod, 'Normal', 'DeadlineExceeded', message);
+      await Promise.all(rt.all.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.stopContainer(pod, c, graceOf(pod), undefined, undefined)));
+      rt = await this.inspect(uid);
+      const written = await this.writeStatus(pod, rt, st, { phase: 'Failed', reason: 'DeadlineExceeded', message });
+      await this.finish(written, rt, st);
       return undefined;
     }
 
@@ -171,7 +198,13 @@ export class PodSyncer {
       if (ms !== undefined && (requeue === undefined || ms < requeue)) requeue = ms;
     };
 
-    // Sandbox: (re)create when there is none ready.
+    // Sandbox: (re)create when there is none ready, unless the pod is done already.
+    const done = podPhase(pod, rt, started);
+    if (!rt.sandbox?.ready && (done === 'Succeeded' || done === 'Failed')) {
+      const written = await this.writeStatus(pod, rt, st);
+      await this.finish(written, rt, st);
+      return undefined;
+    }
     if (!rt.sandbox?.ready) {
       if (rt.sandbox && rt.all.some((c) => c.state === 'CONTAINER_RUNNING')) {
         await Promise.all(rt.all.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.stopContainer(pod, c, DEFAULT_GRACE_S, undefined)));
@@ -220,7 +253,8 @@ export class PodSyncer {
           continue;
         }
         want(await this.start(ctx, c, l));
-        if (c.startupProbe) {
+        // The next init container waits until this sidecar has started.
+        if (c.startupProbe || st.waiting.has(c.name)) {
           initComplete = false;
           break;
         }
@@ -253,7 +287,13 @@ export class PodSyncer {
     await this.collectGarbage(rt);
     const phase = podPhase(pod, rt, started);
     const written = await this.writeStatus(pod, rt, st);
-    this.deps.probes?.add(written);
+    const left = activeDeadlineLeftMs(pod, written.status?.startTime, now);
+    if (left !== undefined) want(Math.max(1, left + 1));
+    if (this.deps.probes) {
+      const ids: Record<string, string> = {};
+      for (const [name, list] of rt.containers) if (list[0]?.state === 'CONTAINER_RUNNING') ids[name] = list[0].id;
+      this.deps.probes.add(written, podIP, ids);
+    }
     if (phase === 'Succeeded' || phase === 'Failed') await this.finish(written, rt, st);
     return requeue;
   }
@@ -319,8 +359,14 @@ export class PodSyncer {
       recorder.event(pod, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
       return CONFIG_ERROR_RETRY_MS;
     }
+    // The file a container may write its termination message to, read back when it exits.
+    const messageFile = path.join(this.podDir(pod), 'containers', c.name, String(attempt));
+    await mkdir(path.dirname(messageFile), { recursive: true });
+    await writeFile(messageFile, '', { mode: 0o666 });
+    await chmod(messageFile, 0o666);
+    mounts = [...mounts, { container_path: terminationMessagePath(c), host_path: messageFile, readonly: false }];
     const config = containerConfig({ pod, container: c, attempt, image, env: envResult.env, command, args, mounts });
-    await mkdir(path.join(ctx.sbConfig.log_directory, c.name), { recursive: true });
+    await mkdir(path.join(this.podDir(pod), c.name), { recursive: true });
     let containerId: string;
     try {
       containerId = (await this.deps.cri.runtime.createContainer({ pod_sandbox_id: ctx.sandboxId, config, sandbox_config: ctx.sbConfig })).container_id;
@@ -346,7 +392,7 @@ export class PodSyncer {
       const failure = await runHook(c.lifecycle.postStart, { runtime: this.deps.cri.runtime, containerId, container: c, podIP: ctx.podIP }, POST_START_TIMEOUT_MS);
       if (failure) {
         recorder.event(pod, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${failure}`);
-        await this.deps.cri.runtime.stopContainer({ container_id: containerId, timeout: graceOf(pod) }).catch(() => undefined);
+        await this.deps.cri.runtime.stopContainer({ container_id: containerId, timeout: graceOf(pod) }, callDeadlineMs(graceOf(pod))).catch(() => undefined);
       }
     }
     return undefined;
@@ -467,6 +513,8 @@ export class PodSyncer {
       st.sandboxStopped = rt.sandbox.id;
       this.deps.probes?.remove(pod.metadata.uid!);
     }
+    // Report the containers just stopped (sidecars) as terminated; the phase stays as it is.
+    if (running.length) await this.writeStatus(pod, await this.inspect(pod.metadata.uid!), st);
   }
 
   /** preStop (within the grace period), then StopContainer with what is left of it. */
@@ -478,7 +526,7 @@ export class PodSyncer {
       if (failure) this.deps.recorder.event(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${failure}`);
     }
     const left = Math.max(0, graceSeconds - Math.floor((Date.now() - started) / 1000));
-    await this.deps.cri.runtime.stopContainer({ container_id: c.id, timeout: left }).catch(ignoreNotFound);
+    await this.deps.cri.runtime.stopContainer({ container_id: c.id, timeout: left }, callDeadlineMs(left)).catch(ignoreNotFound);
   }
 
   /** Keeps the newest two attempts of each container (the running one and the one --previous shows). */
@@ -495,33 +543,35 @@ export class PodSyncer {
   // ---- status ----
 
   /** Computes the pod's status and writes it when it changed; returns the pod as written. */
-  async writeStatus(pod: Pod, rt: RuntimePod, st: PodState): Promise<Pod> {
+  async writeStatus(pod: Pod, rt: RuntimePod, st: PodState, terminal?: { phase: 'Failed'; reason: string; message: string }): Promise<Pod> {
     const uid = pod.metadata.uid!;
-    const status = computePodStatus(pod, rt, {
+    // What we wrote last is newer than the informer's copy; others' conditions come from the latter.
+    let basis: Pod = st.lastStatus ? { ...pod, status: { ...st.lastStatus, conditions: withForeignConditions(st.lastStatus.conditions, pod.status?.conditions) } } : pod;
+    // A terminal verdict of the kubelet's own (deadline) makes every condition follow it.
+    if (terminal) basis = { ...basis, status: { ...(basis.status ?? {}), phase: terminal.phase } };
+    const status = computePodStatus(basis, rt, {
       nowMs: this.deps.clock.now().getTime(),
       hostIP: this.deps.hostIP,
       waiting: st.waiting,
       isReady: (n) => this.deps.probes?.isReady(uid, n) ?? true,
       isStarted: (n) => this.deps.probes?.isStarted(uid, n) ?? true,
     });
-    if (jsonEqual(status, pod.status ?? {}) || (st.lastStatus && jsonEqual(status, st.lastStatus))) return { ...pod, status };
+    if (terminal) Object.assign(status, terminal);
+    st.lastStatus = status;
     const target = this.deps.statusTarget ? this.deps.statusTarget(pod) : { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid };
     if (!target) return { ...pod, status };
+    // Unchanged against the API's copy, or against what we wrote last to the same object: nothing to send.
+    if (jsonEqual(status, pod.status ?? {}) || (st.lastWritten?.uid === target.uid && jsonEqual(status, st.lastWritten.status))) return { ...pod, status };
     const { resourceVersion: _rv, ...meta } = pod.metadata;
     const body = { ...pod, metadata: { ...meta, name: target.name, namespace: target.namespace, uid: target.uid }, status };
     try {
       const written = await this.deps.client.update<Pod>(R.pods, target.namespace, body, { subresource: 'status' });
-      st.lastStatus = status;
+      st.lastWritten = { uid: target.uid, status };
       return { ...pod, status: written.status ?? status };
     } catch (err) {
       if (isNotFound(err)) return { ...pod, status };
       throw err;
     }
-  }
-
-  /** The status as it would be written now, without writing (for a pod being torn down). */
-  initDone(pod: Pod, rt: RuntimePod): boolean {
-    return initDone(pod, rt, (n) => this.deps.probes?.isStarted(pod.metadata.uid!, n) ?? true);
   }
 
   // ---- helpers ----
@@ -532,7 +582,7 @@ export class PodSyncer {
 
   private async runSandbox(pod: Pod, attempt: number): Promise<string> {
     const config = await this.sandboxConfigFor(pod, attempt);
-    await mkdir(config.log_directory, { recursive: true });
+    await mkdir(this.podDir(pod), { recursive: true });
     const r = await this.deps.cri.runtime.runPodSandbox({ config });
     return r.pod_sandbox_id;
   }
@@ -558,9 +608,68 @@ export class PodSyncer {
   }
 }
 
+const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+
+/** ours with every condition another component owns taken from theirs. */
+function withForeignConditions(ours: Obj[] | undefined, theirs: Obj[] | undefined): Obj[] {
+  const out = (ours ?? []).filter((c) => KUBELET_CONDITIONS.has(c.type));
+  for (const c of theirs ?? []) {
+    if (KUBELET_CONDITIONS.has(c.type) && c.type !== 'PodScheduled') continue;
+    const i = out.findIndex((x) => x.type === c.type);
+    if (i >= 0) out[i] = c;
+    else out.push(c);
+  }
+  return out;
+}
+
 export function graceOf(pod: Pod): number {
   const g = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds;
   return typeof g === 'number' && g >= 0 ? g : DEFAULT_GRACE_S;
+}
+
+const MAX_MESSAGE_BYTES = 4096;
+const FALLBACK_LOG_LINES = 80;
+const FALLBACK_LOG_BYTES = 2048;
+
+/**
+ * The termination message of an exited container as upstream reads it: the file it wrote at
+ * terminationMessagePath, or (FallbackToLogsOnError, failed, nothing written) its last log lines.
+ */
+export async function terminationMessage(s: CriContainerStatus): Promise<string> {
+  const target = s.annotations?.[ANNOTATION_TERMINATION_MESSAGE_PATH];
+  const mount = target ? s.mounts?.find((m) => m.container_path === target) : undefined;
+  let message = '';
+  if (mount) message = (await readFile(mount.host_path).catch(() => Buffer.alloc(0))).subarray(0, MAX_MESSAGE_BYTES).toString('utf8');
+  if (!message && s.exit_code !== 0 && s.annotations?.[ANNOTATION_TERMINATION_MESSAGE_POLICY] === 'FallbackToLogsOnError' && s.log_path) {
+    const text = await readFile(s.log_path, 'utf8').catch(() => '');
+    message = lastLogLines(text, FALLBACK_LOG_LINES, FALLBACK_LOG_BYTES);
+  }
+  return message;
+}
+
+/** The message text of the last lines of a CRI log ("<time> <stream> <P|F> <text>"), at most maxBytes from the end. */
+export function lastLogLines(cri: string, lines: number, maxBytes: number): string {
+  let out = '';
+  for (const line of cri.split('\n')) {
+    const m = /^\S+ (?:stdout|stderr) ([PF]) (.*)$/.exec(line);
+    if (m) out += m[2] + (m[1] === 'F' ? '\n' : '');
+  }
+  const kept = out.split('\n');
+  if (kept[kept.length - 1] === '') kept.pop();
+  const tail = kept.slice(-lines).join('\n') + (kept.length ? '\n' : '');
+  return Buffer.byteLength(tail) > maxBytes ? Buffer.from(tail).subarray(-maxBytes).toString('utf8') : tail;
+}
+
+/** A CRI call that waits up to seconds gets a deadline beyond them. */
+function callDeadlineMs(seconds: number): number {
+  return (seconds + 30) * 1000;
+}
+
+/** ms until pod's spec.activeDeadlineSeconds runs out (undefined without one or before it started). */
+export function activeDeadlineLeftMs(pod: Pod, startTime: string | undefined, nowMs: number): number | undefined {
+  const d = pod.spec.activeDeadlineSeconds;
+  if (typeof d !== 'number' || !startTime) return undefined;
+  return Date.parse(startTime) + d * 1000 - nowMs;
 }
 
 function toRuntimeContainer(s: CriContainerStatus): RuntimeContainer {

@@ -58,7 +58,7 @@ export class PodWorkers {
     if (!w.running) this.workers.delete(uid);
   }
 
-  /** Whether uid has a sync running (tests and shutdown). */
+  /** Whether any sync is running (tests and shutdown). */
   busy(): boolean {
     for (const w of this.workers.values()) if (w.running) return true;
     return false;
@@ -67,6 +67,12 @@ export class PodWorkers {
   stop(): void {
     this.stopped = true;
     for (const w of this.workers.values()) if (w.timer) clearTimeout(w.timer);
+  }
+
+  /** Waits (at most timeoutMs) for the syncs in progress to end, so their clients can close. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   private worker(uid: string): Worker {

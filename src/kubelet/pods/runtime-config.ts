@@ -3,7 +3,7 @@
 // with the labels upstream's kubelet sets so every tool can find a pod's pieces again.
 import { parseQuantity } from '../../api/quantity.js';
 import {
-  ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, ANNOTATION_TERMINATION_MESSAGE_PATH, LABEL_CONTAINER_NAME, LABEL_POD_NAME,
+  ANNOTATION_RESTART_COUNT, ANNOTATION_TERMINATION_GRACE, ANNOTATION_TERMINATION_MESSAGE_PATH, ANNOTATION_TERMINATION_MESSAGE_POLICY, LABEL_CONTAINER_NAME, LABEL_POD_NAME,
   LABEL_POD_NAMESPACE, LABEL_POD_UID,
   type ContainerConfig, type CriMount, type DNSConfig, type LinuxContainerResources, type LinuxContainerSecurityContext, type PodSandboxConfig, type PortMapping,
 } from './cri-port.js';
@@ -138,6 +138,10 @@ function capName(c: string): string {
   return u === 'ALL' || u.startsWith('CAP_') ? u : `CAP_${u}`;
 }
 
+export function terminationMessagePath(container: Obj): string {
+  return container.terminationMessagePath || '/dev/termination-log';
+}
+
 export interface ContainerConfigInput {
   pod: Pod;
   container: Obj;
@@ -168,7 +172,8 @@ export function containerConfig(i: ContainerConfigInput): ContainerConfig {
     annotations: {
       [ANNOTATION_RESTART_COUNT]: String(i.attempt),
       [ANNOTATION_TERMINATION_GRACE]: String(pod.spec.terminationGracePeriodSeconds ?? 30),
-      [ANNOTATION_TERMINATION_MESSAGE_PATH]: container.terminationMessagePath ?? '/dev/termination-log',
+      [ANNOTATION_TERMINATION_MESSAGE_PATH]: terminationMessagePath(container),
+      [ANNOTATION_TERMINATION_MESSAGE_POLICY]: container.terminationMessagePolicy ?? 'File',
       ...(isRestartableInit(container) ? { 'io.kubernetes.container.restartPolicy': 'Always' } : {}),
     },
     log_path: `${container.name}/${i.attempt}.log`,

@@ -48,6 +48,17 @@ function probedContainers(pod: ProbedPod): ProbedContainer[] {
   return [...(pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...(pod.spec?.containers ?? [])];
 }
 
+/** name → CRI id of each running container in the pod's status ("containerd://<id>" → "<id>"). */
+export function runningContainerIds(pod: ProbedPod): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const st of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    if (!st.state?.running || !st.containerID) continue;
+    const i = st.containerID.indexOf('://');
+    out[st.name] = i < 0 ? st.containerID : st.containerID.slice(i + 3);
+  }
+  return out;
+}
+
 function startedAtMs(pod: ProbedPod, name: string, containerId: string): number | undefined {
   const all = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
   const st = all.find((s) => s.name === name);
@@ -80,12 +91,17 @@ export class ProbeManager {
   }
 
   /**
-   * Starts or updates probing of a pod. containerIds holds the running containers (name → CRI
-   * id); a new id for a name means the container was replaced and its workers start over; a
-   * name missing from it has no running container (not ready).
+   * Starts or updates probing of a pod; idempotent, so it can be called on every sync.
+   * containerIds holds the running containers (name → CRI id); a new id for a name means the
+   * container was replaced and its workers start over; a name missing from it has no running
+   * container (not ready). Without podIP and containerIds they come from pod.status (podIP,
+   * running containerStatuses).
    */
-  add(pod: ProbedPod, podIP: string, containerIds: Record<string, string>): void {
+  add(pod: ProbedPod, podIP?: string, containerIds?: Record<string, string>): void {
     const uid = pod.metadata.uid ?? '';
+    // Called with the pod alone, the pod's status says where it runs and what is running.
+    podIP ??= pod.status?.podIP ?? '';
+    containerIds ??= runningContainerIds(pod);
     let entry = this.pods.get(uid);
     if (!entry) {
       entry = { pod, podIP, containerIds, workers: new Map() };

@@ -32,6 +32,7 @@ export interface ProbedContainer {
 export interface ProbedPod extends KubeObject {
   spec?: { containers?: ProbedContainer[]; initContainers?: ProbedContainer[]; hostNetwork?: boolean; [field: string]: unknown };
   status?: {
+    podIP?: string;
     containerStatuses?: { name: string; containerID?: string; state?: { running?: { startedAt?: string } } }[];
     initContainerStatuses?: { name: string; containerID?: string; state?: { running?: { startedAt?: string } } }[];
     [field: string]: unknown;

@@ -10,6 +10,8 @@ export interface ContainerRef {
   running: boolean;
   waitingReason?: string;
   restartCount: number;
+  /** The instance before the current one, if the kubelet still reports it. */
+  lastContainerId?: string;
 }
 
 export function stripRuntimePrefix(id: string | undefined): string | undefined {
@@ -34,6 +36,7 @@ export function findContainer(pod: PodLike, name: string): ContainerRef | undefi
     running: !!cs.state?.running,
     waitingReason: cs.state?.waiting?.reason,
     restartCount: cs.restartCount ?? 0,
+    lastContainerId: stripRuntimePrefix(cs.lastState?.terminated?.containerID),
   };
 }
 

@@ -17,10 +17,10 @@ export function statusFor(result: ProcessResult, command: string[]): ExecStatus 
 }
 
 /** Runs one session to its end; resolves once the socket is closed. */
-export async function serveExecWebSocket(ws: WebSocket, protocol: string, proc: RemoteProcess, command: string[]): Promise<void> {
+export async function serveExecWebSocket(ws: WebSocket, protocol: string, proc: RemoteProcess, command: string[], early: Buffer[] = []): Promise<void> {
   const v5 = protocol.startsWith('v5.');
   let open = true;
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
+  const onMessage = (data: Buffer, isBinary: boolean) => {
     if (!isBinary) return;
     const m = decodeChannel(data);
     if (!m) return;
@@ -29,7 +29,9 @@ export async function serveExecWebSocket(ws: WebSocket, protocol: string, proc: 
       const size = parseResize(m.payload);
       if (size) proc.resize(size);
     } else if (m.channel === CLOSE && v5 && m.payload[0] === STDIN) proc.stdin?.end();
-  });
+  };
+  for (const d of early) onMessage(d, true);
+  ws.on('message', onMessage);
   ws.on('close', () => {
     open = false;
     // v4 clients signal the end of their input by closing; the process is then done for.

@@ -27,7 +27,7 @@ export const KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client';
 const SPDY_WS_ALIAS = 'spdy-3.1.portforward.k8s.io';
 
 export interface KubeletServerDeps {
-  cri: { runtime: Pick<RuntimeService, 'attach' | 'listContainerStats' | 'listPodSandboxStats'> & Partial<Pick<RuntimeService, 'exec'>> };
+  cri: { runtime: Pick<RuntimeService, 'attach' | 'listContainerStats' | 'listPodSandboxStats'> & Partial<Pick<RuntimeService, 'exec' | 'containerStatus'>> };
   podByName(namespace: string, name: string): PodLike | undefined;
   /** Directory holding `<restartCount>.log` of one container (upstream: /var/log/pods/<ns>_<pod>_<uid>/<container>). */
   logDir(pod: PodLike, container: string): string;
@@ -64,9 +64,19 @@ export class KubeletServer {
   private readonly attachStarter: ProcessStarter;
   private server: Server | undefined;
   private readonly live = new Set<Duplex>();
+  /** Sockets already answered with 101: errors there close the socket instead of writing HTTP. */
+  private readonly upgraded = new WeakSet<Duplex>();
 
   constructor(private readonly d: KubeletServerDeps) {
-    this.execStarter = d.execStarter ?? ctrExecStarter({ address: d.containerdAddress ?? '/run/containerd/containerd.sock' });
+    const ctr = ctrExecStarter({ address: d.containerdAddress ?? '/run/containerd/containerd.sock' });
+    // With a terminal, the runtime's own streaming endpoint (it owns the pty, so resizes work);
+    // without one, `ctr task exec`, whose pipes carry the end of stdin that v4 cannot express.
+    const exec = d.cri.runtime.exec?.bind(d.cri.runtime);
+    this.execStarter = d.execStarter ?? (async (req) => {
+      if (!req.tty || !exec) return ctr(req);
+      const { url } = await exec({ container_id: req.containerId, cmd: req.command, tty: true, stdin: req.stdin, stdout: req.stdout, stderr: false });
+      return criStreamingProcess(url, req);
+    });
     this.attachStarter = d.attachStarter ?? (async (req) => {
       const { url } = await d.cri.runtime.attach({ container_id: req.containerId, stdin: req.stdin, tty: req.tty, stdout: req.stdout, stderr: req.stderr });
       return criStreamingProcess(url, req);
@@ -176,7 +186,7 @@ export class KubeletServer {
       if (n === 0) throw new HttpError(400, `previous terminated container "${name}" in pod "${podName}" not found`);
       n -= 1;
     } else if (!ref.containerId) throw new HttpError(400, `container "${name}" in pod "${podName}" is waiting to start: ${ref.waitingReason ?? 'ContainerCreating'}`);
-    const path = join(this.d.logDir(pod, name), `${n}.log`);
+    const path = (await this.runtimeLogPath(opts.previous ? ref.lastContainerId : ref.containerId)) ?? join(this.d.logDir(pod, name), `${n}.log`);
     const ac = new AbortController();
     res.on('close', () => ac.abort());
     res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
@@ -194,6 +204,18 @@ export class KubeletServer {
       signal: ac.signal,
     });
     res.end();
+  }
+
+  /** The log file the runtime reports for a container instance (absolute), if it still knows it. */
+  private async runtimeLogPath(containerId: string | undefined): Promise<string | undefined> {
+    const status = this.d.cri.runtime.containerStatus;
+    if (!containerId || !status) return undefined;
+    try {
+      const p = (await status.call(this.d.cri.runtime, { container_id: containerId }, 5_000)).status?.log_path;
+      return p && p.startsWith('/') ? p : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async summary(): Promise<Summary> {
@@ -285,6 +307,10 @@ export class KubeletServer {
       const start = kind === 'exec' ? this.execStarter : this.attachStarter;
       if (isWs) {
         const ws = await this.acceptWs(req, socket, head);
+        // The client may send stdin and a resize at once; hold them while the process starts.
+        const early: Buffer[] = [];
+        const hold = (d: Buffer, isBinary: boolean) => isBinary && early.push(d);
+        ws.on('message', hold);
         let proc: RemoteProcess;
         try {
           proc = await start(preq);
@@ -293,7 +319,8 @@ export class KubeletServer {
           ws.close(1000);
           return;
         }
-        await serveExecWebSocket(ws, ws.protocol, proc, command);
+        ws.off('message', hold);
+        await serveExecWebSocket(ws, ws.protocol, proc, command, early);
         return;
       }
       const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((s) => s.trim());
@@ -310,7 +337,7 @@ export class KubeletServer {
       }
       await serveExecSpdy(session, streams, proc, command);
     } catch (err) {
-      if ((socket as Socket).writable && !(socket as any).__upgraded) this.rejectUpgrade(socket, err);
+      if (socket.writable && !this.upgraded.has(socket)) this.rejectUpgrade(socket, err);
       else socket.destroy();
     }
   }
@@ -322,13 +349,13 @@ export class KubeletServer {
         reject(new HttpError(400, `unable to upgrade: no supported subprotocol in ${offered.join(', ')}`));
         return;
       }
-      (socket as any).__upgraded = true;
+      this.upgraded.add(socket);
       this.wss.handleUpgrade(req, socket, head, (ws) => resolve(ws));
     });
   }
 
   private acceptSpdy(socket: Duplex, head: Buffer, _req: IncomingMessage, protocol: string): SpdySession {
-    (socket as any).__upgraded = true;
+    this.upgraded.add(socket);
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
     const session = new SpdySession({ write: (b) => socket.writable && socket.write(b), end: () => socket.end() }, 'server');
     socket.on('data', (d: Buffer) => session.receive(d));

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 export interface CriContainerStats {
-  attributes?: { id?: string; metadata?: { name?: string }; labels?: Record<string, string> };
+  attributes?: { id?: string; metadata?: { name?: string } | null; labels?: Record<string, string> } | null;
   cpu?: { timestamp?: number; usage_core_nano_seconds?: { value?: number } | null; usage_nano_cores?: { value?: number } | null } | null;
   memory?: { timestamp?: number; working_set_bytes?: { value?: number } | null } | null;
 }

@@ -34,6 +34,8 @@ export interface Volume {
   downwardAPI?: DownwardAPIVolumeSource;
   projected?: ProjectedVolumeSource;
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  /** Generic ephemeral volume: a PVC named <pod>-<volume> that the ephemeral-volume controller creates. */
+  ephemeral?: { volumeClaimTemplate?: unknown };
 }
 
 export interface VolumeMount {

@@ -167,6 +167,15 @@ export class VolumeManager {
     });
   }
 
+  /**
+   * Records a newer pod object (labels, annotations, status) without any I/O; the next resync
+   * writes what changed into downwardAPI and projected volumes.
+   */
+  updatePod(pod: Pod): void {
+    const state = this.pods.get(pod.metadata.uid ?? '');
+    if (state) state.pod = pod;
+  }
+
   /** The CRI mounts for one container; setUp must have succeeded for the pod. */
   mountsFor(pod: Pod, container: Container): CriMount[] {
     const state = this.pods.get(pod.metadata.uid ?? '');
@@ -207,6 +216,8 @@ export class VolumeManager {
       return;
     }
     for (const uid of entries) {
+      // Only <uid> entries are ours; the kubelet keeps "<ns>_<name>_<uid>" log dirs alongside.
+      if (uid.includes('_')) continue;
       if (!activeUIDs.has(uid) && !this.pods.has(uid)) await this.tearDown({ metadata: { uid } });
     }
   }
@@ -216,8 +227,15 @@ export class VolumeManager {
     const period = this.deps.resyncMs ?? 15_000;
     while (!signal.aborted) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, period);
-        signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+        const onAbort = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        const t = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, period);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
       if (signal.aborted) break;
       await this.resyncAll();
@@ -274,6 +292,7 @@ export class VolumeManager {
       return { path: v.hostPath.path, forceReadOnly: false };
     }
     if (v.persistentVolumeClaim) return this.setUpClaim(ns, v.persistentVolumeClaim.claimName, !!v.persistentVolumeClaim.readOnly);
+    if (v.ephemeral) return this.setUpClaim(ns, `${pod.metadata.name}-${v.name}`, false);
     if (v.configMap) {
       const src = v.configMap;
       const dir = dirFor(PLUGIN_DIRS.configMap);

@@ -20,6 +20,15 @@ export function adler32(b: Uint8Array): number {
   return ((s << 16) | a) >>> 0;
 }
 
+/** BFINAL=0, BTYPE=00 (stored), padded to the byte boundary, then LEN and its complement. */
+function storedBlockHeader(n: number): Buffer {
+  const h = Buffer.allocUnsafe(5);
+  h[0] = 0;
+  h.writeUInt16LE(n, 1);
+  h.writeUInt16LE(~n & 0xffff, 3);
+  return h;
+}
+
 export class HeaderCompressor {
   private started = false;
 
@@ -29,23 +38,21 @@ export class HeaderCompressor {
       this.started = true;
       const cmf = 0x78;
       let flg = 0x20; // FDICT, fastest level
-      flg += 31 - ((cmf * 256 + flg) % 31);
+      flg += (31 - ((cmf * 256 + flg) % 31)) % 31;
       const head = Buffer.allocUnsafe(6);
       head[0] = cmf;
       head[1] = flg;
       head.writeUInt32BE(adler32(SPDY3_DICTIONARY), 2);
       parts.push(head);
     }
-    for (let off = 0; off < raw.length || (off === 0 && raw.length === 0); ) {
+    for (let off = 0; off < raw.length; ) {
       const n = Math.min(0xffff, raw.length - off);
-      const h = Buffer.allocUnsafe(5);
-      h[0] = 0; // BFINAL=0, BTYPE=00 (stored), padded to the byte boundary
-      h.writeUInt16LE(n, 1);
-      h.writeUInt16LE(~n & 0xffff, 3);
-      parts.push(h, raw.subarray(off, off + n));
+      parts.push(storedBlockHeader(n), raw.subarray(off, off + n));
       off += n;
-      if (n === 0) break;
     }
+    // An empty stored block ends each header block, as a zlib sync flush does: Go's inflater only
+    // hands out a block's bytes once it has read the next block header.
+    parts.push(storedBlockHeader(0));
     return Buffer.concat(parts);
   }
 }

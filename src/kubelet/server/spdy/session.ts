@@ -19,8 +19,33 @@ export class SpdyStream extends EventEmitter {
   replied = false;
   replyHeaders: HeaderMap | undefined;
 
+  /** Data that arrived before anyone listened (streams are collected before they are used). */
+  private pending: Buffer[] | null = [];
+  private endPending = false;
+
   constructor(private readonly session: SpdySession, readonly id: number, readonly headers: HeaderMap) {
     super();
+    this.on('newListener', (event: string) => {
+      if (event === 'data' && this.pending) queueMicrotask(() => this.flow());
+    });
+  }
+
+  private flow(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    for (const d of p) this.emit('data', d);
+    if (this.endPending) {
+      this.endPending = false;
+      this.emit('end');
+      this.maybeClose();
+    }
+  }
+
+  /** @internal */
+  pushData(d: Buffer): void {
+    if (this.pending) this.pending.push(d);
+    else this.emit('data', d);
   }
 
   header(name: string): string | undefined {
@@ -69,6 +94,10 @@ export class SpdyStream extends EventEmitter {
   closeRemote(): void {
     if (this.remoteClosed) return;
     this.remoteClosed = true;
+    if (this.pending?.length) {
+      this.endPending = true;
+      return;
+    }
     this.emit('end');
     this.maybeClose();
   }
@@ -81,7 +110,7 @@ export class SpdyStream extends EventEmitter {
   }
 
   private maybeClose(): void {
-    if (this.localClosed && this.remoteClosed) {
+    if (this.localClosed && this.remoteClosed && !this.endPending) {
       this.session.forget(this.id);
       this.emit('close');
     }
@@ -213,7 +242,7 @@ export class SpdySession extends EventEmitter {
       case 'data': {
         const s = this.streams.get(f.streamId);
         if (!s) return;
-        if (f.data.length) s.emit('data', f.data);
+        if (f.data.length) s.pushData(f.data);
         if (f.flags & FLAG_FIN) s.closeRemote();
         return;
       }
