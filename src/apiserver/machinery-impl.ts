@@ -53,7 +53,8 @@ export function createMachinery(reg: SchemaRegistry): ApiMachinery {
       return checkFields(reg, info.schemaName, obj);
     },
     validateMeta(info, obj): StatusCause[] {
-      return validateObjectMeta(obj.metadata, { namespaced: info.namespaced, nameRule: strategyFor(info.group, info.kind).nameRule });
+      const builtin = info.group !== 'apiextensions.k8s.io' && !(info as CustomResourceInfo).crdName;
+      return validateObjectMeta(obj.metadata, { namespaced: info.namespaced, nameRule: strategyFor(info.group, info.kind).nameRule, kubeFinalizerNames: builtin });
     },
     table(info: ResourceInfo, objects: KubeObject[], opts: TableOptions) {
       const printer = (info as CustomResourceInfo).printerColumns ? crdPrinter((info as CustomResourceInfo).printerColumns) : undefined;

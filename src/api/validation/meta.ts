@@ -27,14 +27,14 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT) out.push(fieldErrors.tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT));
 }
 
-export function validateFinalizers(finalizers: string[] | undefined, path: string, out: Causes): void {
+export function validateFinalizers(finalizers: string[] | undefined, path: string, out: Causes, kubeNames = true): void {
   if (!finalizers) return;
   let orphan = false;
   let foreground = false;
   for (const f of finalizers) {
     const msgs = isQualifiedName(f);
     for (const m of msgs) out.push(fieldErrors.invalid(path, f, m));
-    if (msgs.length === 0 && !f.includes('/') && !STANDARD_FINALIZERS.has(f)) {
+    if (kubeNames && msgs.length === 0 && !f.includes('/') && !STANDARD_FINALIZERS.has(f)) {
       out.push(fieldErrors.invalid(path, f, 'name is neither a standard finalizer name nor is it fully qualified'));
     }
     if (f === 'orphan') orphan = true;
@@ -48,6 +48,11 @@ export function validateFinalizers(finalizers: string[] | undefined, path: strin
 export interface MetaRules {
   namespaced: boolean;
   nameRule?: NameRule;
+  /**
+   * Built-in kinds also require an unprefixed finalizer to be a standard one (kubernetes, orphan,
+   * foregroundDeletion); CRDs and custom resources only need qualified names, as upstream.
+   */
+  kubeFinalizerNames?: boolean;
 }
 
 /** Create-time ObjectMeta checks (upstream ValidateObjectMeta). */
@@ -73,7 +78,7 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, rules: MetaRule
   if (m.generation !== undefined && m.generation < 0) out.push(fieldErrors.invalid(`${path}.generation`, m.generation, 'must be greater than or equal to 0'));
   validateLabels(m.labels, `${path}.labels`, out);
   validateAnnotations(m.annotations, `${path}.annotations`, out);
-  validateFinalizers(m.finalizers, `${path}.finalizers`, out);
+  validateFinalizers(m.finalizers, `${path}.finalizers`, out, rules.kubeFinalizerNames ?? true);
   validateOwnerReferences(m, path, out);
   return out;
 }
