@@ -38,6 +38,7 @@ export function sendJson(r: Reply, status: number, body: unknown, contentType = 
 
 export function sendStatus(r: Reply, err: unknown): void {
   const se = toStatusError(err);
+  if (se.details?.retryAfterSeconds !== undefined && !r.res.headersSent) r.res.setHeader('retry-after', String(se.details.retryAfterSeconds));
   sendJson(r, se.code, se.toStatus());
 }
 

@@ -24,6 +24,10 @@ import type { VersionConverter } from '../api/conversion/types.js';
 import type { Metrics } from './metrics.js';
 import type { OpenAPIService } from './openapi-service.js';
 import { openAPIv2Protobuf } from '../api/schema/openapi-v2.js';
+import type { Authorizer } from '../auth/types.js';
+import { FairQueue, isExempt } from '../auth/flowcontrol/index.js';
+import { AuditLogger, auditEventOf } from '../auth/audit/index.js';
+import { attributesFor, authorizeOrThrow } from '../auth/authz/index.js';
 import type { SchemaRegistry } from '../api/schema/registry.js';
 
 export const SERVER_VERSION = {
@@ -56,6 +60,12 @@ export interface ApiServerOptions {
   /** Namespace lifecycle check for creates. */
   checkNamespace(ns: string): Promise<void>;
   requestTimeoutMs?: number;
+  /** Shares request concurrency fairly between users (API Priority and Fairness in small). */
+  fairQueue?: FairQueue;
+  /** Audit log: one event per request. */
+  audit?: AuditLogger;
+  /** Decides every authenticated request (RBAC, Node); none means everything is allowed. */
+  authorizer?: Authorizer;
   /** HTTP/1.1 upgrade requests (streams routed to kubelets). */
   onUpgrade?(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void;
   /** Conversion for resources stored in another version than the one requested. */
@@ -127,6 +137,9 @@ export class ApiServer {
 
   private async dispatch(req: Req, res: Res): Promise<void> {
     const started = process.hrtime.bigint();
+    const received = new Date();
+    let user: UserInfo | null = null;
+    let release: (() => void) | undefined;
     const r: Reply = { req, res, warnings: [] };
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname;
@@ -137,8 +150,10 @@ export class ApiServer {
     res.on('close', onClose);
     try {
       ri = parseRequestInfo(req.method ?? 'GET', path, query);
-      const user = await this.o.authenticator.authenticate(req);
+      user = await this.o.authenticator.authenticate(req);
       if (!user && !PUBLIC_PATHS.has(path)) throw errors.unauthorized();
+      if (this.o.fairQueue && user && !isExempt({ verb: ri.verb, groups: user.groups, path })) release = await this.o.fairQueue.acquire(user.username, ac.signal);
+      if (user && this.o.authorizer) await authorizeOrThrow(this.o.authorizer, attributesFor(user, ri, query));
       if (!ri.isResourceRequest) {
         await this.nonResource(r, path, query);
         return;
@@ -153,6 +168,8 @@ export class ApiServer {
       if (!res.headersSent) sendStatus(r, err);
       else if (!res.writableEnded) res.end();
     } finally {
+      release?.();
+      this.o.audit?.record(auditEventOf({ requestURI: req.url ?? '/', method: req.method ?? 'GET', ri, user: user ?? undefined, sourceIP: (req.socket as any)?.remoteAddress, userAgent: firstHeader(req.headers['user-agent']), code: res.statusCode, received }));
       res.off('close', onClose);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.o.metrics.observeRequest(ri?.verb ?? req.method ?? '', ri?.resource ?? '', res.statusCode, seconds);

@@ -32,6 +32,8 @@ Server flags:
   --no-agent                 run the control plane only
   --sim-nodes N              register N simulated nodes (pods run without containers)
   --token-auth-file FILE     static bearer tokens (CSV: token,user,uid,"group1,group2")
+  --encryption-provider-config FILE  EncryptionConfiguration for Secrets at rest (aescbc, aesgcm, secretbox, identity)
+  --audit-log-path FILE      audit events as JSON lines; --audit-policy-file FILE selects levels
   --log-level LEVEL          trace|debug|info|warn|error (default info)
 `;
 
@@ -79,6 +81,9 @@ async function server(args: string[]): Promise<void> {
       'sim-nodes': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'token-auth-file': { type: 'string' },
+      'encryption-provider-config': { type: 'string' },
+      'audit-log-path': { type: 'string' },
+      'audit-policy-file': { type: 'string' },
     },
     strict: true,
   });
@@ -105,6 +110,9 @@ async function server(args: string[]): Promise<void> {
       datastoreEndpoint: values['datastore-endpoint'],
       simNodes: values['sim-nodes'] ? Number(values['sim-nodes']) : 0,
       tokenAuthFile: values['token-auth-file'],
+      encryptionProviderConfig: values['encryption-provider-config'],
+      auditLogPath: values['audit-log-path'],
+      auditPolicyFile: values['audit-policy-file'],
       serviceCidr: values['service-cidr']!,
       logger,
     },

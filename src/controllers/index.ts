@@ -14,6 +14,7 @@ import { serviceAccountControllerDescriptor } from './serviceaccount/serviceacco
 import { disruptionControllerDescriptor } from './disruption/disruption-controller.js';
 import { resourceQuotaControllerDescriptor } from './resourcequota/resourcequota-controller.js';
 import { horizontalPodAutoscalerControllerDescriptor } from './podautoscaler/podautoscaler-controller.js';
+import { clusterRoleAggregationControllerDescriptor } from './clusterroleaggregation/clusterroleaggregation-controller.js';
 
 export const allControllers: ControllerDescriptor[] = [
   replicasetControllerDescriptor,
@@ -30,4 +31,5 @@ export const allControllers: ControllerDescriptor[] = [
   disruptionControllerDescriptor,
   resourceQuotaControllerDescriptor,
   horizontalPodAutoscalerControllerDescriptor,
+  clusterRoleAggregationControllerDescriptor,
 ];

@@ -17,7 +17,14 @@ import { ensureCA, issueCertificate } from '../pki/ca.js';
 import { writeKubeconfig } from '../pki/kubeconfig.js';
 import type { Store } from '../store/types.js';
 import { Authenticator } from '../apiserver/authn.js';
-import { createAuthentication } from '../auth/authn/index.js';
+import { createAuthentication, csrAdmissionPlugins } from '../auth/authn/index.js';
+import { admissionHooks, chainOf, defaultPlugins, lookupFromStorages } from '../auth/admission/index.js';
+import type { Authorizer } from '../auth/types.js';
+import { EncryptedStore, loadEncryptionConfig } from '../auth/encryption/index.js';
+import { AuditLogger } from '../auth/audit/index.js';
+import { FairQueue } from '../auth/flowcontrol/index.js';
+import { createAuthorization, escalationHooks, reconcileDefaultRBAC, type Authorization } from '../auth/authz/index.js';
+import { createSharedInformerFactory } from '../client/informer.js';
 import { ResourceCatalog } from '../apiserver/catalog.js';
 import { createMachinery } from '../apiserver/machinery-impl.js';
 import { Metrics } from '../apiserver/metrics.js';
@@ -36,6 +43,7 @@ import { CrdController } from '../apiserver/crd/crd-controller.js';
 import { HttpKubeClient } from '../client/http-client.js';
 import { runControllerManager } from '../controllers/manager.js';
 import { allControllers } from '../controllers/index.js';
+import { rootCACertPublisherDescriptor } from '../controllers/rootcacertpublisher/root-ca-cert-publisher.js';
 import { schedulerDescriptor } from '../scheduler/scheduler.js';
 import { startSimNodes } from '../sim/start-sim-nodes.js';
 import { NamespaceController } from '../controllers/namespace/namespace-controller.js';
@@ -54,6 +62,13 @@ export interface ControlPlaneOptions {
   simNodes?: number;
   /** CSV of static bearer tokens (token,user,uid,"group1,group2"). */
   tokenAuthFile?: string;
+  /** Upstream-format EncryptionConfiguration file (encryption at rest). */
+  encryptionProviderConfig?: string;
+  /** Audit log (JSON lines) and its upstream-format Policy. */
+  auditLogPath?: string;
+  auditPolicyFile?: string;
+  /** Concurrent requests shared fairly between users (0 turns the limit off; default 200). */
+  maxRequestsInflight?: number;
 }
 
 /** Where and as whom a client connects (what HttpKubeClient takes). */
@@ -92,13 +107,27 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   });
   const admin = await issueCertificate(ca, { commonName: 'admin', organizations: ['system:masters'], client: true, validDays: 3650 });
 
-  const store: Store = await openStore(o.dataDir, o.datastoreEndpoint, log);
+  let store: Store = await openStore(o.dataDir, o.datastoreEndpoint, log);
+  // Encryption at rest (EncryptionConfiguration): values of the configured resources never reach the store in plaintext.
+  if (o.encryptionProviderConfig) store = new EncryptedStore(store, loadEncryptionConfig(o.encryptionProviderConfig).transformerFor);
+  const audit = o.auditLogPath ? new AuditLogger({ logPath: o.auditLogPath, policyPath: o.auditPolicyFile }) : undefined;
+  if (audit) signal.addEventListener('abort', () => void audit.close(), { once: true });
   const schemas = SchemaRegistry.builtin();
   const machinery = createMachinery(schemas);
   const catalog = new ResourceCatalog([...builtinResources, ...metricsResourceInfos], groupOrder.map((g) => g.group));
   const storages = new Map<ResourceInfo, ResourceStorage>();
   const byPlural = new Map<string, ResourceStorage>();
   const ctx = { services: new ServiceAllocations(o.serviceCidr) };
+  let authz: Authorization | undefined;
+  // Decisions for admission plugins that check permissions (CSR approval/signing); RBAC once synced.
+  const lateAuthorizer: Authorizer = {
+    authorize: (a) => (authz ? authz.authorizer.authorize(a) : Promise.resolve({ decision: a.user.groups.includes('system:masters') ? 'allow' : 'noOpinion', reason: '' })),
+  };
+  // Admission: mutating then validating plugins in upstream's order, run before each write's own hooks.
+  const admission = chainOf([
+    ...csrAdmissionPlugins(lateAuthorizer),
+    ...defaultPlugins({ lookup: lookupFromStorages((g, p) => byPlural.get(`${g}/${p}`)) }),
+  ]);
   // Storage-version resources first, so shared storages are built with the stored layout.
   const isStorageVersion = (i: ResourceInfo) => {
     const c = sharedStorage[`${i.group}/${i.plural}`]?.converter;
@@ -111,7 +140,9 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     // Several versions of one resource (autoscaling v1/v2) share one storage.
     let s = byPlural.get(key);
     if (!s) {
-      const { strategy, hooks } = strategyAndHooks(info, ctx);
+      const { strategy, hooks: baseHooks } = strategyAndHooks(info, ctx);
+      // RBAC escalation prevention on Role/Binding writes (the authorizer is ready after bootstrap).
+      const hooks = admissionHooks(admission, info, { ...baseHooks, ...escalationHooks(info, () => authz?.escalation) });
       s = new ResourceStorage(info, store, strategy, {
         checkFields: (obj) => machinery.checkFields(info, obj),
         validateMeta: (obj, isCreate) => machinery.validateMeta(info, obj, isCreate),
@@ -150,7 +181,12 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     tls: kubeletTls,
     logger: log.child({ component: 'metrics' }),
   });
-  const specialDeps: SpecialDeps = { machinery, storage: (group, plural) => byPlural.get(`${group}/${plural}`)! };
+  const specialDeps: SpecialDeps = {
+    machinery,
+    storage: (group, plural) => byPlural.get(`${group}/${plural}`)!,
+    authorize: (u, a) => (authz ? authz.reviewAuthorize(u, a) : Promise.resolve({ allowed: false })),
+    rulesReview: (u, ns) => authz!.rulesReview(u, ns),
+  };
   // Bearer tokens: ServiceAccount JWTs, bootstrap tokens, a static token file; TokenRequest/TokenReview.
   const authn = await createAuthentication({ dataDir: o.dataDir, machinery, storage: (g, p) => byPlural.get(`${g}/${p}`), tokenAuthFile: o.tokenAuthFile, ca });
   const authenticator = new Authenticator(authn.tokenAuthenticators);
@@ -165,6 +201,10 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     machinery,
     storages,
     authenticator,
+    // Until the RBAC caches are filled only system:masters may act (the server is not ready anyway).
+    authorizer: lateAuthorizer,
+    fairQueue: o.maxRequestsInflight === 0 ? undefined : new FairQueue({ totalConcurrency: o.maxRequestsInflight ?? 200 }),
+    audit,
     metrics,
     openapi,
     logger: log,
@@ -193,6 +233,15 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   };
   const client = new InProcessClient(byPlural);
   await bootstrap(client, o.serviceCidr, port);
+  // Upstream's default ClusterRoles and bindings, then the authorizer on informers of the RBAC objects.
+  await reconcileDefaultRBAC(client, { controllerManagerUser: 'system:kube-controller-manager', nodeRoleUsers: ['system:k8ts-sim'] });
+  const authzClient = new HttpKubeClient({ ...(await clientConfig('system:apiserver', ['system:masters'])), userAgent: 'kube-apiserver-authorizer (k8ts)' });
+  const authzInformers = createSharedInformerFactory(authzClient);
+  const pendingAuthz = createAuthorization(authzInformers);
+  authzInformers.start(signal);
+  signal.addEventListener('abort', () => authzClient.close(), { once: true });
+  await authzInformers.waitForSync(signal);
+  authz = pendingAuthz;
   await new CrdController({
     crds: byPlural.get('apiextensions.k8s.io/customresourcedefinitions')!,
     catalog,
@@ -208,7 +257,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     // The controller manager and scheduler are API clients with their own identities, as upstream.
     const cm = new HttpKubeClient({ ...(await clientConfig('system:kube-controller-manager')), userAgent: 'kube-controller-manager/v1.32.4 (k8ts)' });
     // Each manager releases its Lease on the way out (a standby takes over at once), then closes its client.
-    background.push(runControllerManager({ client: cm, controllers: [...allControllers, ...authn.controllers], logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal).finally(() => cm.close()));
+    background.push(runControllerManager({ client: cm, controllers: [...allControllers, ...authn.controllers, rootCACertPublisherDescriptor(ca.certPem)], logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal).finally(() => cm.close()));
     const sched = new HttpKubeClient({ ...(await clientConfig('system:kube-scheduler')), userAgent: 'kube-scheduler/v1.32.4 (k8ts)' });
     background.push(runControllerManager({ client: sched, controllers: [schedulerDescriptor], logger: log.child({ component: 'scheduler' }), leaseName: 'kube-scheduler', component: 'default-scheduler' }, signal).finally(() => sched.close()));
   }

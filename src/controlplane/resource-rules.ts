@@ -147,7 +147,6 @@ export function strategyAndHooks(info: ResourceInfo, ctx: RulesContext): { strat
     switch (info.plural) {
       case 'pods':
         hooks.gracePeriod = podGracePeriod;
-        hooks.beforeCreate = (pod) => addDefaultTolerations(pod);
         break;
       case 'namespaces':
         hooks.typeFinalizers = (ns) => ((ns as any).spec?.finalizers as string[] | undefined) ?? [];
@@ -176,17 +175,4 @@ export function podGracePeriod(pod: KubeObject, requested: number | undefined): 
   if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
   const grace = requested ?? spec.terminationGracePeriodSeconds ?? 30;
   return Math.max(0, grace);
-}
-
-/**
- * DefaultTolerationSeconds admission: pods tolerate not-ready and unreachable nodes for 300 s
- * unless they say otherwise, so node loss evicts them after five minutes.
- */
-export function addDefaultTolerations(pod: KubeObject, seconds = 300): void {
-  const spec = ((pod as any).spec ??= {});
-  const tolerations: any[] = (spec.tolerations ??= []);
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    const covered = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
-    if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
-  }
 }

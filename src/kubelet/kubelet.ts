@@ -70,11 +70,17 @@ export class Kubelet {
   private serviceInformer?: Informer;
   private synced = false;
   private registered?: (id: NodeIdentity) => void;
+  private registrationFailed?: (err: unknown) => void;
   /** Resolves with the Node as registered (pod CIDR decided). */
   readonly registration: Promise<NodeIdentity>;
 
   constructor(private readonly deps: KubeletDeps, private readonly opts: KubeletOptions) {
-    this.registration = new Promise((r) => (this.registered = r));
+    this.registration = new Promise((resolve, reject) => {
+      this.registered = resolve;
+      this.registrationFailed = reject;
+    });
+    // Nobody has to wait for it: a failed registration must not be an unhandled rejection.
+    this.registration.catch(() => undefined);
     this.nodes = new NodeStatusManager(
       { client: deps.client, cri: deps.cri, clock: deps.clock, logger: deps.logger, dataDir: opts.dataDir },
       { nodeName: opts.nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, kubeletPort: opts.kubeletPort, maxPods: opts.maxPods ?? MAX_PODS, labels: opts.nodeLabels },
@@ -102,7 +108,13 @@ export class Kubelet {
 
   async run(signal: AbortSignal): Promise<void> {
     const { informers, logger } = this.deps;
-    const node = await this.nodes.register(signal);
+    let node: NodeIdentity;
+    try {
+      node = await this.nodes.register(signal);
+    } catch (err) {
+      this.registrationFailed?.(err);
+      throw err;
+    }
     this.registered?.(node);
     if (signal.aborted) return;
     await this.opts.beforePods?.(node);

@@ -90,7 +90,7 @@ async function status(p: Promise<unknown>): Promise<number> {
   }
 }
 
-test('sky over HTTPS: deployments in shield only', { todo: 'needs wiring' }, async () => {
+test('sky over HTTPS: deployments in shield only', async () => {
   const skyClient = new HttpKubeClient(await h.cp.clientConfig('sky'));
   try {
     assert.equal(await status(skyClient.list(R.deployments, 'shield')), 200);
@@ -108,7 +108,7 @@ test('sky over HTTPS: deployments in shield only', { todo: 'needs wiring' }, asy
   }
 });
 
-test('kubectl auth can-i answers through SelfSubjectAccessReview', { todo: 'needs wiring' }, async () => {
+test('kubectl auth can-i answers through SelfSubjectAccessReview', async () => {
   const skyClient = new HttpKubeClient(await h.cp.clientConfig('sky'));
   const gvr = { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews' };
   const ask = async (verb: string, resource: string, group: string, namespace: string) =>
@@ -123,5 +123,26 @@ test('kubectl auth can-i answers through SelfSubjectAccessReview', { todo: 'need
     assert.ok(!rules.resourceRules.some((r: any) => r.resources.includes('*')));
   } finally {
     skyClient.close();
+  }
+});
+
+test('a namespace admin cannot bind a role they do not hold', async () => {
+  await h.client.create(R.namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+  await h.client.create(R.rolebindings, 'team', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'lead-admin' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'User', name: 'lead', apiGroup: 'rbac.authorization.k8s.io' }] } as KubeObject);
+  await eventually(async () => (await h.client.get<RoleObject>(R.clusterroles, '', 'admin')).rules?.some((r) => r.resources?.includes('rolebindings')), 15_000, 'admin aggregated');
+  const lead = new HttpKubeClient(await h.cp.clientConfig('lead'));
+  const bindTo = (name: string, role: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'User', name: 'eve', apiGroup: 'rbac.authorization.k8s.io' }] }) as KubeObject;
+  try {
+    await eventually(() => lead.create(R.rolebindings, 'team', bindTo('eve-view', 'view')), 10_000, 'lead binds view');
+    const refused = await lead.create(R.rolebindings, 'team', bindTo('eve-root', 'cluster-admin')).then(() => undefined, (e: unknown) => e);
+    assert.ok(refused instanceof ApiError, 'binding cluster-admin was allowed');
+    assert.equal(refused.code, 403);
+    assert.match(refused.message, /^rolebindings\.rbac\.authorization\.k8s\.io "eve-root" is forbidden: user "lead" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n/);
+    const role = await lead.create(R.roles, 'team', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'nodes' }, rules: [{ verbs: ['get'], apiGroups: [''], resources: ['nodes'] }] } as KubeObject).then(() => undefined, (e: unknown) => e);
+    assert.ok(role instanceof ApiError && role.code === 403, 'granting nodes access was allowed');
+  } finally {
+    lead.close();
   }
 });

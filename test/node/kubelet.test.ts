@@ -224,6 +224,10 @@ test('a static pod runs with a mirror pod in the API', { skip }, async () => {
   const mirror = await podWhere(`static-web-${NODE}`, (x) => x.status?.phase === 'Running', 60_000);
   assert.ok(mirror.metadata.annotations['kubernetes.io/config.mirror']);
   assert.ok(mirror.status.podIP);
+  // A deleted mirror pod comes back; the static pod itself keeps running.
+  await client.delete(R.pods, NS, `static-web-${NODE}`);
+  const again = await podWhere(`static-web-${NODE}`, (x) => x.metadata.uid !== mirror.metadata.uid && !x.metadata.deletionTimestamp && x.status?.phase === 'Running', 60_000);
+  assert.equal(again.status.podIP, mirror.status.podIP);
 });
 
 test('deleting a running pod removes its containers, sandbox and directory', { skip }, async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NodeAuthorizer, RBACAuthorizer, RBACPolicyIndex, UnionAuthorizer, podReferences, staticNodeGraph } from '../../src/auth/authz/index.js';
+import { NodeAuthorizer, RBACAuthorizer, authorizeOrThrow, RBACPolicyIndex, UnionAuthorizer, podReferences, staticNodeGraph } from '../../src/auth/authz/index.js';
 import type { KubeObject } from '../../src/api/object.js';
 import type { AuthorizationAttributes, UserInfo } from '../../src/auth/types.js';
 
@@ -78,7 +78,10 @@ test('other users get no opinion; the chain denies what nobody allows', async ()
   assert.equal(d(a({ username: 'alice', groups: ['system:nodes'] }, 'list', 'nodes')), 'noOpinion');
   const chain = new UnionAuthorizer([authz, new RBACAuthorizer(new RBACPolicyIndex())]);
   const r = await chain.authorize(a(node1, 'get', 'secrets', { namespace: 'app', name: 'db-secret' }));
-  assert.equal(r.decision, 'deny');
+  assert.equal(r.decision, 'noOpinion');
   assert.equal(r.reason, "no relationship found between node 'n1' and this object");
   assert.equal((await chain.authorize(a(node1, 'get', 'secrets', { namespace: 'app', name: 'tls' }))).decision, 'allow');
+  await assert.rejects(authorizeOrThrow(chain, a(node1, 'get', 'secrets', { namespace: 'app', name: 'db-secret' })), {
+    message: 'secrets "db-secret" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "app": no relationship found between node \'n1\' and this object',
+  });
 });

@@ -18,6 +18,8 @@ export interface SpecialDeps {
   storage(group: string, plural: string): ResourceStorage;
   /** Decides a review (RBAC once it lands; until then every authenticated user may do anything). */
   authorize?(user: RequestContext['user'], attrs: Record<string, unknown>): Promise<{ allowed: boolean; reason?: string }>;
+  /** SelfSubjectRulesReview status for a user in a namespace. */
+  rulesReview?(user: RequestContext['user'], namespace: string): unknown;
 }
 
 async function readJson(r: Reply, m: ApiMachinery): Promise<KubeObject> {
@@ -124,6 +126,10 @@ export function reviewHandler(d: SpecialDeps): SpecialHandler {
           break;
         }
         case 'SelfSubjectRulesReview':
+          if (d.rulesReview) {
+            review.status = d.rulesReview(ctx.user, spec.namespace ?? '');
+            break;
+          }
           review.status = {
             resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
             nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],

@@ -168,6 +168,19 @@ export function controllerRoles(): RoleObject[] {
   const role = (sa: string, rules: PolicyRule[]) => clusterRole(CONTROLLER_ROLE_PREFIX + sa, rules);
   const wl = ['extensions', 'apps'];
   return [
+    role('certificate-controller', [
+      r(['get', 'list', 'watch', 'delete'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+      r(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
+      r(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+      r(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet']),
+      r(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      events(),
+    ]),
+    role('tokens-controller', [
+      r(['get', 'list', 'watch', 'create', 'update', 'delete'], [''], ['secrets']),
+      r(['get', 'list', 'watch'], [''], ['serviceaccounts']),
+      events(),
+    ]),
     role('clusterrole-aggregation-controller', [r(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [RBAC_GROUP], ['clusterroles'])]),
     role('cronjob-controller', [
       r(['get', 'list', 'watch', 'update'], ['batch'], ['cronjobs']),
@@ -270,7 +283,7 @@ export function controllerRoles(): RoleObject[] {
       r(['update'], [''], ['pods/finalizers']),
       events(),
     ]),
-    role('root-ca-cert-publisher', [r(['create', 'update'], [''], ['configmaps']), events()]),
+    role('root-ca-cert-publisher', [r(['create', 'update', 'get', 'list', 'watch'], [''], ['configmaps']), r(['get', 'list', 'watch'], [''], ['namespaces']), events()]),
   ];
 }
 
@@ -317,6 +330,11 @@ export function defaultClusterRoleBindings(opts: DefaultBindingOptions = {}): Bi
     clusterBinding('system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
     clusterBinding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     clusterBinding('system:volume-scheduler', [user('system:kube-scheduler')]),
+    // Joining nodes (as kubeadm sets up): bootstrap tokens may request node client certificates,
+    // which are approved automatically; nodes may renew their own.
+    clusterBinding('system:node-bootstrapper', [group('system:bootstrappers:k8ts:default-node-token')], 'k8ts:kubelet-bootstrap'),
+    clusterBinding('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [group('system:bootstrappers:k8ts:default-node-token')], 'k8ts:node-autoapprove-bootstrap'),
+    clusterBinding('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [group('system:nodes')], 'k8ts:node-autoapprove-certificate-rotation'),
     ...controllerRoles().map((role) => {
       const name = role.metadata.name!;
       const subjects = [sa('kube-system', name.slice(CONTROLLER_ROLE_PREFIX.length))];

@@ -1,5 +1,7 @@
 // The authorizer chain: system:masters first (upstream's privileged-group authorizer), then the
-// given authorizers in order; the first allow or deny wins and "no opinion" at the end is a deny.
+// given authorizers in order; the first allow or deny wins. Like upstream's union authorizer it
+// reports "no opinion" when nobody decides, and authorizeOrThrow refuses anything not allowed
+// (deny by default); reviews then show allowed=false without denied=true, as upstream.
 // Also the 403 every denied request gets, worded as upstream's responsewriters.Forbidden.
 import { errors, qualifiedResource, type StatusError } from '../../api/errors.js';
 import type { AuthorizationAttributes, Authorizer, Decision } from '../types.js';
@@ -26,7 +28,7 @@ export class UnionAuthorizer implements Authorizer {
       if (d.decision !== 'noOpinion') return d;
       if (d.reason) reasons.push(d.reason);
     }
-    return { decision: 'deny', reason: reasons.join('\n') };
+    return { decision: 'noOpinion', reason: reasons.join('\n') };
   }
 }
 

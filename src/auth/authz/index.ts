@@ -29,7 +29,7 @@ export * from './attributes.js';
 export * from './escalation-hooks.js';
 
 export interface Authorization {
-  /** system:masters → Node → RBAC; "deny" when none allows. */
+  /** system:masters → Node → RBAC; anything but "allow" is refused by authorizeOrThrow. */
   authorizer: Authorizer;
   rbac: RBACAuthorizer;
   node: NodeAuthorizer;

@@ -108,7 +108,7 @@ export class PodSyncer {
   // ---- runtime view ----
 
   /** Everything the runtime has for a pod UID: newest sandbox and every container attempt. */
-  async inspect(uid: string): Promise<RuntimePod & { sandboxes: string[]; all: RuntimeContainer[] }> {
+  async inspect(uid: string): Promise<RuntimePod & { sandboxes: string[]; all: RuntimeContainer[]; sandboxAttempt: number }> {
     const { runtime } = this.deps.cri;
     const filter = { label_selector: { [LABEL_POD_UID]: uid } };
     const [sb, cs] = await Promise.all([runtime.listPodSandbox({ filter }), runtime.listContainers({ filter })]);
@@ -150,13 +150,15 @@ export class PodSyncer {
       list.push(c);
     }
     for (const list of containers.values()) list.sort((a, b) => b.attempt - a.attempt || b.createdAtMs - a.createdAtMs);
-    return { sandbox, containers, sandboxes: sandboxes.map((s) => s.id), all };
+    return { sandbox, containers, sandboxes: sandboxes.map((s) => s.id), all, sandboxAttempt: newest?.metadata?.attempt ?? 0 };
   }
 
   // ---- the sync ----
 
   /** Syncs a pod that should be running; returns ms until it must be looked at again. */
   async sync(pod: Pod): Promise<number | undefined> {
+    const T0 = Date.now(); const T = (w: string) => { if (pod.metadata.name?.startsWith('many-')) console.log(`T ${pod.metadata.name} ${w} +${Date.now() - T0} @${Date.now() % 100000}`); };
+    T('begin');
     const uid = pod.metadata.uid!;
     const st = this.stateOf(uid);
     const now = this.deps.clock.now().getTime();
@@ -209,9 +211,9 @@ export class PodSyncer {
       if (rt.sandbox && rt.all.some((c) => c.state === 'CONTAINER_RUNNING')) {
         await Promise.all(rt.all.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => this.stopContainer(pod, c, DEFAULT_GRACE_S, undefined)));
       }
-      const attempt = rt.sandbox ? (await this.sandboxAttempt(rt.sandbox.id)) + 1 : 0;
+      const attempt = rt.sandbox ? rt.sandboxAttempt + 1 : 0;
       try {
-        await this.runSandbox(pod, attempt);
+        T('before-sandbox'); await this.runSandbox(pod, attempt); T('sandbox');
         if (rt.sandbox) this.deps.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       } catch (err) {
         this.deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -221,7 +223,7 @@ export class PodSyncer {
       rt = await this.inspect(uid);
     }
     const sandboxId = rt.sandbox!.id;
-    const sbConfig = await this.sandboxConfigFor(pod, await this.sandboxAttempt(sandboxId));
+    const sbConfig = await this.sandboxConfigFor(pod, rt.sandboxAttempt);
     const podIP = pod.spec.hostNetwork ? this.deps.hostIP : rt.sandbox!.ips[0] ?? '';
 
     // Liveness failures and other kill requests; the container then restarts as its policy says.
@@ -283,10 +285,10 @@ export class PodSyncer {
       }
     }
 
-    rt = await this.inspect(uid);
+    T('started'); rt = await this.inspect(uid); T('inspect');
     await this.collectGarbage(rt);
     const phase = podPhase(pod, rt, started);
-    const written = await this.writeStatus(pod, rt, st);
+    const written = await this.writeStatus(pod, rt, st); T('status');
     const left = activeDeadlineLeftMs(pod, written.status?.startTime, now);
     if (left !== undefined) want(Math.max(1, left + 1));
     if (this.deps.probes) {
@@ -561,7 +563,7 @@ export class PodSyncer {
     const target = this.deps.statusTarget ? this.deps.statusTarget(pod) : { namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid };
     if (!target) return { ...pod, status };
     // Unchanged against the API's copy, or against what we wrote last to the same object: nothing to send.
-    if (jsonEqual(status, pod.status ?? {}) || (st.lastWritten?.uid === target.uid && jsonEqual(status, st.lastWritten.status))) return { ...pod, status };
+    if (jsonEqual(status, pod.status ?? {}) || (st.lastWritten !== undefined && st.lastWritten.uid === target.uid && jsonEqual(status, st.lastWritten.status))) return { ...pod, status };
     const { resourceVersion: _rv, ...meta } = pod.metadata;
     const body = { ...pod, metadata: { ...meta, name: target.name, namespace: target.namespace, uid: target.uid }, status };
     try {
@@ -591,11 +593,6 @@ export class PodSyncer {
     this.hostDNS ??= readFile('/etc/resolv.conf', 'utf8').then(parseResolvConf, () => ({ servers: [], searches: [], options: [] }));
     const dns = podDNSConfig(pod, { clusterDNS: this.deps.clusterDNS, clusterDomain: this.deps.clusterDomain, host: await this.hostDNS });
     return sandboxConfig(pod, attempt, this.podDir(pod), dns);
-  }
-
-  private async sandboxAttempt(sandboxId: string): Promise<number> {
-    const r = await this.deps.cri.runtime.podSandboxStatus({ pod_sandbox_id: sandboxId }).catch(() => ({ status: undefined }));
-    return r.status?.metadata?.attempt ?? 0;
   }
 
   private async getOrNull(gvr: typeof R.configmaps, ns: string, name: string): Promise<Obj | null> {

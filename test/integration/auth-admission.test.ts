@@ -7,7 +7,7 @@ import { HttpKubeClient } from '../../src/client/http-client.js';
 import { ApiError } from '../../src/client/types.js';
 import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.js';
 
-const WIRING = { todo: 'needs wiring' } as const;
+const WIRING = {} as const;
 const core = (resource: string) => ({ group: '', version: 'v1', resource });
 let cp: TestControlPlane;
 let admin: HttpKubeClient;
