@@ -66,6 +66,8 @@ export class NodeAuthorizer implements Authorizer {
         return this.related(node, gr, a.namespace, a.name) ? allow : noOpinion(`no relationship found between node '${node}' and this object`);
       case '/nodes':
         if (!sub && READ.has(a.verb)) return allow;
+        // A create names its object only in the body: NodeRestriction admission checks it.
+        if (!sub && a.verb === 'create') return allow;
         if ((!sub && NODE_WRITE.has(a.verb)) || (sub === 'status' && STATUS_WRITE.has(a.verb))) {
           return a.name === node ? allow : noOpinion(`can only modify the node '${node}'`);
         }
@@ -83,9 +85,11 @@ export class NodeAuthorizer implements Authorizer {
         return EVENT_WRITE.has(a.verb) ? allow : noOpinion();
       case 'coordination.k8s.io/leases':
         if (sub || !(a.verb === 'get' || NODE_WRITE.has(a.verb))) return noOpinion(`can only get, create, update, patch or delete a node lease`);
+        if (a.verb === 'create' && a.namespace === NODE_LEASE_NAMESPACE) return allow; // name checked by NodeRestriction
         return a.namespace === NODE_LEASE_NAMESPACE && a.name === node ? allow : noOpinion('can only access node lease with the same name as the requesting node');
       case 'storage.k8s.io/csinodes':
         if (sub || !(a.verb === 'get' || NODE_WRITE.has(a.verb))) return noOpinion('can only get, create, update, patch, or delete a CSINode');
+        if (a.verb === 'create') return allow; // name checked by NodeRestriction
         return a.name === node ? allow : noOpinion('can only access CSINode with the same name as the requesting node');
       case 'storage.k8s.io/volumeattachments':
         return a.verb === 'get' && !sub ? allow : noOpinion('can only get individual resources of this type');

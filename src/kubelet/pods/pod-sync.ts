@@ -157,8 +157,6 @@ export class PodSyncer {
 
   /** Syncs a pod that should be running; returns ms until it must be looked at again. */
   async sync(pod: Pod): Promise<number | undefined> {
-    const T0 = Date.now(); const T = (w: string) => { if (pod.metadata.name?.startsWith('many-')) console.log(`T ${pod.metadata.name} ${w} +${Date.now() - T0} @${Date.now() % 100000}`); };
-    T('begin');
     const uid = pod.metadata.uid!;
     const st = this.stateOf(uid);
     const now = this.deps.clock.now().getTime();
@@ -213,7 +211,7 @@ export class PodSyncer {
       }
       const attempt = rt.sandbox ? rt.sandboxAttempt + 1 : 0;
       try {
-        T('before-sandbox'); await this.runSandbox(pod, attempt); T('sandbox');
+        await this.runSandbox(pod, attempt);
         if (rt.sandbox) this.deps.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       } catch (err) {
         this.deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -285,10 +283,10 @@ export class PodSyncer {
       }
     }
 
-    T('started'); rt = await this.inspect(uid); T('inspect');
+    rt = await this.inspect(uid);
     await this.collectGarbage(rt);
     const phase = podPhase(pod, rt, started);
-    const written = await this.writeStatus(pod, rt, st); T('status');
+    const written = await this.writeStatus(pod, rt, st);
     const left = activeDeadlineLeftMs(pod, written.status?.startTime, now);
     if (left !== undefined) want(Math.max(1, left + 1));
     if (this.deps.probes) {
