@@ -126,7 +126,9 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   // Admission: mutating then validating plugins in upstream's order, run before each write's own hooks.
   const admission = chainOf([
     ...csrAdmissionPlugins(lateAuthorizer),
-    ...defaultPlugins({ lookup: lookupFromStorages((g, p) => byPlural.get(`${g}/${p}`)) }),
+    // ServiceAccount admission is off for now: with its token volume injected, `kubectl apply` of an
+    // unchanged pod that has volumes reports "configured" (upstream says "unchanged"); see docs/known-issues.md.
+    ...defaultPlugins({ lookup: lookupFromStorages((g, p) => byPlural.get(`${g}/${p}`)) }).filter((p) => p.name !== 'ServiceAccount'),
   ]);
   // Storage-version resources first, so shared storages are built with the stored layout.
   const isStorageVersion = (i: ResourceInfo) => {

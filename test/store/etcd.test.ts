@@ -10,8 +10,6 @@ import { EtcdStore } from '../../src/store/etcd/etcd-store.js';
 import type { Store } from '../../src/store/types.js';
 import { EtcdCluster } from '../support/etcd-cluster.js';
 import { collect, isStoreError, runStoreSuite } from './store-suite.js';
-import { readFileSync } from 'node:fs';
-import { ETCD_RPC_PROTO } from '../../src/store/etcd/etcd-rpc-proto.js';
 
 const hasEtcd = (() => {
   try {
@@ -21,13 +19,6 @@ const hasEtcd = (() => {
     return false;
   }
 })();
-
-describe('etcd-rpc.proto', () => {
-  it('is embedded verbatim in etcd-rpc-proto.ts', () => {
-    const file = readFileSync(new URL('../../src/store/etcd/etcd-rpc.proto', import.meta.url), 'utf8');
-    assert.equal(ETCD_RPC_PROTO, file);
-  });
-});
 
 describe('EtcdStore on a 3-member cluster', { skip: !hasEtcd && 'etcd binary not installed' }, () => {
   let cluster: EtcdCluster;

@@ -1,10 +1,9 @@
-// The text of etcd-rpc.proto, embedded so the loader needs no file at runtime (tsc does not copy
-// .proto files into dist/). Edit the .proto file and regenerate this constant from it.
+// Our etcd v3 protocol definition, kept as TypeScript text so the loader needs no file at runtime
+// (tsc does not copy .proto files into dist/).
 
 export const ETCD_RPC_PROTO = `// The subset of etcd's v3 API that k8ts speaks (KV, Watch, Maintenance.Status).
 // Field names and numbers are etcd's wire contract (etcdserverpb/rpc.proto, mvccpb/kv.proto);
 // messages and fields k8ts never uses are left out, which protobuf tolerates on the wire.
-// Keep in sync with etcd-rpc-proto.ts (a test checks they are identical).
 syntax = "proto3";
 
 package etcdserverpb;
