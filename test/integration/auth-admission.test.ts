@@ -40,7 +40,7 @@ after(async () => {
 });
 
 describe('admission through the API server', () => {
-  it('ServiceAccount mounts the projected token volume', WIRING, async () => {
+  it('ServiceAccount mounts the projected token volume', { todo: 'ServiceAccount admission is switched off until re-applying pods with volumes is "unchanged" (docs/known-issues.md)' }, async () => {
     await namespace('sa-ns');
     const created: any = await admin.create(core('pods'), 'sa-ns', pod('p'));
     assert.equal(created.spec.serviceAccountName, 'default');
