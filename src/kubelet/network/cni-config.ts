@@ -112,6 +112,42 @@ export async function removeClusterRoutes(input: NodeNetworkInput = {}): Promise
 /** Deletes the pod bridge (its veths are gone once every sandbox is removed). */
 export async function deletePodBridge(bridge = DEFAULT_BRIDGE): Promise<void> {
   if (existsSync(`/sys/class/net/${bridge}`)) await run('ip', ['link', 'del', bridge]).catch(() => undefined);
+  await removeNetworkNatChains(bridge).catch(() => undefined);
+}
+
+/** NAT chains the bridge plugin's ipMasq left for pods of this network that were never torn down through CNI. */
+export function natChainsOf(rules: string, network: string): string[] {
+  const chains = new Set<string>();
+  // iptables -S prints the comment with escaped quotes: --comment "name: \"<network>\" id: ..."
+  const tag = 'name: \\"' + network + '\\"';
+  for (const line of rules.split('\n')) {
+    const m = /^-A (CNI-[0-9a-f]+) /.exec(line);
+    if (m && line.includes(tag)) chains.add(m[1]!);
+  }
+  return [...chains];
+}
+
+async function removeNetworkNatChains(network: string): Promise<void> {
+  const { stdout } = await execFileAsync('iptables', ['-t', 'nat', '-S'], { timeout: 10_000 });
+  const chains = natChainsOf(stdout, network);
+  if (!chains.length) return;
+  // Jumps into the chains first (POSTROUTING), then the chains themselves.
+  for (const line of stdout.split('\n')) {
+    const m = /^-A (\S+) (.*-j (CNI-[0-9a-f]+))$/.exec(line);
+    if (m && chains.includes(m[3]!) && !chains.includes(m[1]!)) await run('iptables', ['-t', 'nat', '-D', m[1]!, ...splitRule(m[2]!)]).catch(() => undefined);
+  }
+  for (const c of chains) {
+    await run('iptables', ['-t', 'nat', '-F', c]).catch(() => undefined);
+    await run('iptables', ['-t', 'nat', '-X', c]).catch(() => undefined);
+  }
+}
+
+/** Splits an iptables-save rule into arguments, keeping quoted comments whole. */
+function splitRule(rule: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (const m of rule.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\"/g, '"') : m[2]!);
+  return out;
 }
 
 /** Undoes setupNodeNetworking and removes the pod bridge (for `--cleanup`). */
