@@ -6,6 +6,7 @@
 // Builds and caches bytes only; answering HTTP is the server's business.
 import type { GroupVersionKind, ResourceInfo, SubresourceInfo } from '../registry/types.js';
 import { encodeGnosticDocument } from './gnostic-encode.js';
+import { QUERY_PARAMETERS } from './openapi.js';
 import type { SchemaNode } from './types.js';
 import type { SchemaRegistry } from './registry.js';
 
@@ -50,25 +51,7 @@ function body(schemaName: string, required: boolean): Json {
 }
 
 const Q = {
-  allowWatchBookmarks: query('allowWatchBookmarks', 'boolean'),
-  continue: query('continue'),
-  dryRun: query('dryRun'),
-  fieldManager: query('fieldManager'),
-  fieldSelector: query('fieldSelector'),
-  fieldValidation: query('fieldValidation'),
-  force: query('force', 'boolean'),
-  gracePeriodSeconds: query('gracePeriodSeconds', 'integer'),
-  ignoreStoreReadError: query('ignoreStoreReadErrorWithClusterBreakingPotential', 'boolean'),
-  labelSelector: query('labelSelector'),
-  limit: query('limit', 'integer'),
-  orphanDependents: query('orphanDependents', 'boolean'),
-  pretty: query('pretty'),
-  propagationPolicy: query('propagationPolicy'),
-  resourceVersion: query('resourceVersion'),
-  resourceVersionMatch: query('resourceVersionMatch'),
-  sendInitialEvents: query('sendInitialEvents', 'boolean'),
-  timeoutSeconds: query('timeoutSeconds', 'integer'),
-  watch: query('watch', 'boolean'),
+  ...(Object.fromEntries(Object.entries(QUERY_PARAMETERS).map(([k, [name, type]]) => [k, query(name, type)])) as Record<keyof typeof QUERY_PARAMETERS, Json>),
 };
 
 const LIST_PARAMS = [

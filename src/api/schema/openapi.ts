@@ -33,26 +33,31 @@ function pathParam(name: string): Param {
   return { name, in: 'path', required: true, schema: { type: 'string', uniqueItems: true } };
 }
 
+/** Query parameters of API operations, shared by the v3 and v2 documents: key -> [name, type]. */
+export const QUERY_PARAMETERS = {
+  allowWatchBookmarks: ['allowWatchBookmarks', 'boolean'],
+  continue: ['continue', 'string'],
+  dryRun: ['dryRun', 'string'],
+  fieldManager: ['fieldManager', 'string'],
+  fieldSelector: ['fieldSelector', 'string'],
+  fieldValidation: ['fieldValidation', 'string'],
+  force: ['force', 'boolean'],
+  gracePeriodSeconds: ['gracePeriodSeconds', 'integer'],
+  ignoreStoreReadError: ['ignoreStoreReadErrorWithClusterBreakingPotential', 'boolean'],
+  labelSelector: ['labelSelector', 'string'],
+  limit: ['limit', 'integer'],
+  orphanDependents: ['orphanDependents', 'boolean'],
+  pretty: ['pretty', 'string'],
+  propagationPolicy: ['propagationPolicy', 'string'],
+  resourceVersion: ['resourceVersion', 'string'],
+  resourceVersionMatch: ['resourceVersionMatch', 'string'],
+  sendInitialEvents: ['sendInitialEvents', 'boolean'],
+  timeoutSeconds: ['timeoutSeconds', 'integer'],
+  watch: ['watch', 'boolean'],
+} as const;
+
 const P = {
-  allowWatchBookmarks: query('allowWatchBookmarks', 'boolean'),
-  continue: query('continue'),
-  dryRun: query('dryRun'),
-  fieldManager: query('fieldManager'),
-  fieldSelector: query('fieldSelector'),
-  fieldValidation: query('fieldValidation'),
-  force: query('force', 'boolean'),
-  gracePeriodSeconds: query('gracePeriodSeconds', 'integer'),
-  ignoreStoreReadError: query('ignoreStoreReadErrorWithClusterBreakingPotential', 'boolean'),
-  labelSelector: query('labelSelector'),
-  limit: query('limit', 'integer'),
-  orphanDependents: query('orphanDependents', 'boolean'),
-  pretty: query('pretty'),
-  propagationPolicy: query('propagationPolicy'),
-  resourceVersion: query('resourceVersion'),
-  resourceVersionMatch: query('resourceVersionMatch'),
-  sendInitialEvents: query('sendInitialEvents', 'boolean'),
-  timeoutSeconds: query('timeoutSeconds', 'integer'),
-  watch: query('watch', 'boolean'),
+  ...(Object.fromEntries(Object.entries(QUERY_PARAMETERS).map(([k, [name, type]]) => [k, query(name, type)])) as Record<keyof typeof QUERY_PARAMETERS, Param>),
   name: pathParam('name'),
   namespace: pathParam('namespace'),
 };
