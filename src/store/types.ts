@@ -69,6 +69,8 @@ export class StoreError extends Error {
 
 export interface Store {
   readonly name: string;
+  /** True when watches deliver progressRevision, so a watch cache can tell it is current. */
+  readonly reportsWatchProgress?: boolean;
   get(key: string): Promise<KeyValue | null>;
   /** Creates key; throws KeyExists if present. Returns the new revision. */
   create(key: string, value: Buffer): Promise<number>;

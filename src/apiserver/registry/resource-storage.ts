@@ -146,9 +146,12 @@ export class ResourceStorage {
     if (wantRv === undefined && (rvParam === undefined || rvParam === '')) {
       // Consistent read: make sure the cache has caught up with the store.
       const current = await this.storeCall(() => this.store.currentRevision());
-      // Backends without watch progress (etcd here) may leave the cache behind an unrelated
-      // write; then the snapshot comes straight from the store.
-      if (!(await this.cache.waitFor(current, 100))) return this.listFromStore(prefix, opts, current, startAfter);
+      // A backend that reports watch progress (SQLite) brings the cache up to date at once; one
+      // that does not (etcd here) may leave it behind an unrelated write, so the snapshot then
+      // comes straight from the store, as upstream's consistent lists did before watch progress.
+      if (this.cache.revision < current) {
+        if (!this.store.reportsWatchProgress || !(await this.cache.waitFor(current))) return this.listFromStore(prefix, opts, current, startAfter);
+      }
     } else if (rvParam && rvParam !== '0' && exactRv === undefined) {
       const min = parseRv(rvParam);
       if (!(await this.cache.waitFor(min))) throw errors.timeout(`Too large resource version: ${min}, current: ${this.cache.revision}`);

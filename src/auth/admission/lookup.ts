@@ -13,7 +13,7 @@ export interface ObjectLookup {
 /** The slice of ResourceStorage the storage adapter uses. */
 export interface ReadableStorage {
   getCached(namespace: string, name: string): Promise<KubeObject | undefined>;
-  list(namespace: string, opts: { filter: null }): Promise<{ items: KubeObject[] }>;
+  list(namespace: string, opts: { filter: null; resourceVersion?: string }): Promise<{ items: KubeObject[] }>;
 }
 
 /** Lookups served from the API server's storages (watch cache), e.g. `(g, p) => byPlural.get(`${g}/${p}`)`. */
@@ -24,7 +24,9 @@ export function lookupFromStorages(storage: (group: string, plural: string) => R
     },
     async list(group, plural, namespace) {
       const s = storage(group, plural);
-      return s ? (await s.list(namespace, { filter: null })).items : [];
+      // Admission reads the watch cache as it is (upstream uses listers), never a consistent read,
+      // which would wait on the store for every write.
+      return s ? (await s.list(namespace, { filter: null, resourceVersion: '0' })).items : [];
     },
   };
 }

@@ -8,9 +8,11 @@ export type TransformerFor = (key: string) => ValueTransformer | undefined;
 
 export class EncryptedStore implements Store {
   readonly name: string;
+  readonly reportsWatchProgress?: boolean;
 
   constructor(readonly inner: Store, private readonly transformerFor: TransformerFor) {
     this.name = inner.name;
+    this.reportsWatchProgress = inner.reportsWatchProgress;
   }
 
   private out(kv: KeyValue): KeyValue {

@@ -59,6 +59,7 @@ const COMPACT_REV_KEY = 'compact_rev';
 
 export class SqliteStore implements Store, WatchSource {
   readonly name = 'sqlite';
+  readonly reportsWatchProgress = true;
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly commitBatch: Database.Transaction<(batch: QueuedWrite[], events: StoreWatchEvent[]) => void>;
