@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Runs the compiled test suites (run `npm run build` first): unit, store, then e2e against ONE shared
-// `k8ts server` whose admin kubeconfig is exported as K8TS_TEST_KUBECONFIG. Each group is one
+// Runs the test suites (run `npm run build` first): unit, store, integration, node, then e2e against
+// shared servers: one with simulated nodes (admin kubeconfig in K8TS_TEST_KUBECONFIG) and, where
+// containers can run, one with a real node for test/e2e/node/ (K8TS_TEST_NODE_KUBECONFIG). Each group is one
 // `node --test` invocation whose TAP summary is passed through; the last line totals all groups.
 //
 // Usage: node scripts/run-tests.js [unit] [store] [integration] [node] [e2e]   (default: all)
-// Owns only the processes it starts (test runners by pid, the shared server through its stop()).
+// Owns only the processes it starts (test runners by pid, the shared servers through their stop()).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -67,6 +68,18 @@ async function startSharedServer() {
   return startCluster({ noAgent: true, extraArgs: ['--sim-nodes', '3'] });
 }
 
+/** A second shared server with a real node (containerd), for test/e2e/node/; null where it cannot run. */
+async function startSharedNodeServer() {
+  const support = path.join(root, 'dist', 'test', 'support', 'node-cluster.js');
+  const { startNodeCluster, nodeClusterUnavailable } = await import(pathToFileURL(support).href);
+  const why = nodeClusterUnavailable();
+  if (why) {
+    console.log(`# run-tests: no real node for test/e2e/node (${why}); those files skip`);
+    return null;
+  }
+  return startNodeCluster();
+}
+
 async function main() {
   const wanted = process.argv.slice(2);
   const groups = wanted.length ? GROUPS.filter((g) => wanted.includes(g.name)) : GROUPS;
@@ -81,13 +94,21 @@ async function main() {
     }
     console.log(`# run-tests: ${group.name}: ${files.length} file(s)`);
     const env = { ...process.env };
-    let server = null;
+    const servers = [];
     if (group.sharedServer) {
       try {
-        server = await startSharedServer();
+        const server = await startSharedServer();
+        servers.push(server);
         env.K8TS_TEST_KUBECONFIG = server.kubeconfig;
         console.log(`# run-tests: shared server ${server.url} (data dir ${server.dataDir})`);
+        const nodeServer = await startSharedNodeServer();
+        if (nodeServer) {
+          servers.push(nodeServer);
+          env.K8TS_TEST_NODE_KUBECONFIG = nodeServer.kubeconfig;
+          console.log(`# run-tests: shared real-node server ${nodeServer.url} (node ${nodeServer.nodeName} at ${nodeServer.nodeIP})`);
+        }
       } catch (e) {
+        for (const s of servers) await s.stop().catch(() => undefined);
         console.log(`# run-tests: shared server failed to start: ${String(e?.message ?? e).split('\n').join('\n# ')}`);
         failedGroups.push(group.name);
         fail += files.length;
@@ -99,7 +120,7 @@ async function main() {
     try {
       result = await runGroup(group, files, env);
     } finally {
-      if (server) await server.stop();
+      for (const s of servers) await s.stop();
     }
     console.log(`# run-tests: ${group.name} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
     pass += result.pass;

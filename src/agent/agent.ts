@@ -35,6 +35,12 @@ export interface AgentOptions {
   nodeIP: string;
   /** credentials and address of the API server (a node client certificate, or a token) */
   serverClientConfig: HttpKubeClientConfig;
+  /**
+   * Credentials for another identity on this node, so each agent component (kube-proxy, cluster
+   * DNS, ingress) goes through authn and RBAC as itself with least privilege. The embedded agent
+   * gets certificates minted by the control plane; a joined agent gets them through its join flow.
+   */
+  clientConfigFor?: (user: string, groups: string[]) => Promise<HttpKubeClientConfig>;
   /** use this CRI socket instead of starting containerd */
   containerRuntimeEndpoint?: string;
   /** the node's pod range; by default the Node's existing one or the lowest free 10.42.n.0/24 */
@@ -135,6 +141,7 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
         nodeIP: opts.nodeIP,
         dataDir: opts.dataDir,
         podCIDR: opts.podCIDR,
+        clusterCIDR: opts.clusterCIDR,
         clusterDNS: opts.clusterDNS ?? '10.43.0.10',
         clusterDomain: opts.clusterDomain ?? 'cluster.local',
         kubeletPort: opts.kubeletPort ?? 10250,

@@ -11,6 +11,7 @@ import { tokenCommand } from './token-command.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
 import { startAgent } from '../agent/agent.js';
 import { primaryIPv4 } from '../agent/node-ip.js';
+import { clusterDNSAddress } from '../agent/cluster-addresses.js';
 
 const USAGE = `Usage: k8ts <command> [flags]
 
@@ -30,6 +31,11 @@ Server flags:
   --service-cidr CIDR        Service IP range (default 10.43.0.0/16)
   --cluster-cidr CIDR        Pod IP range (default 10.42.0.0/16)
   --no-agent                 run the control plane only
+  --node-name NAME           the local node's name (default: the host name)
+  --node-ip IP               the local node's address (default: the host's primary IPv4 address)
+  --kubelet-port PORT        the kubelet API port (default 10250)
+  --cni-bridge NAME          the pod bridge (default cni0); lets several clusters share one host
+  --remove-pods-on-stop      stop and remove every pod sandbox when the server stops
   --sim-nodes N              register N simulated nodes (pods run without containers)
   --token-auth-file FILE     static bearer tokens (CSV: token,user,uid,"group1,group2")
   --encryption-provider-config FILE  EncryptionConfiguration for Secrets at rest (aescbc, aesgcm, secretbox, identity)
@@ -78,6 +84,11 @@ async function server(args: string[]): Promise<void> {
       'service-cidr': { type: 'string', default: '10.43.0.0/16' },
       'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
       'no-agent': { type: 'boolean', default: false },
+      'node-name': { type: 'string' },
+      'node-ip': { type: 'string' },
+      'kubelet-port': { type: 'string', default: '10250' },
+      'cni-bridge': { type: 'string' },
+      'remove-pods-on-stop': { type: 'boolean', default: false },
       'sim-nodes': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'token-auth-file': { type: 'string' },
@@ -121,17 +132,24 @@ async function server(args: string[]): Promise<void> {
   let agentDone: Promise<unknown> = Promise.resolve();
   if (!values['no-agent']) {
     // The local node: containerd, CNI and the kubelet, registered under this host's name.
-    const nodeName = hostname().toLowerCase();
-    const nodeIP = primaryIPv4();
+    const nodeName = values['node-name'] ?? hostname().toLowerCase();
+    const nodeIP = values['node-ip'] ?? primaryIPv4();
+    const kubeletPort = Number(values['kubelet-port']);
+    if (!Number.isInteger(kubeletPort) || kubeletPort <= 0 || kubeletPort > 65535) throw new Error(`invalid --kubelet-port ${values['kubelet-port']}`);
     const agent = await startAgent(
       {
         dataDir,
         nodeName,
         nodeIP,
+        kubeletPort,
+        cniBridge: values['cni-bridge'],
+        removePodsOnStop: values['remove-pods-on-stop'],
         kubeletTls: await cp.kubeletServingTls(nodeName, [nodeIP, '127.0.0.1']),
         serverClientConfig: await cp.clientConfig(`system:node:${nodeName}`, ['system:nodes']),
+        clientConfigFor: (user, groups) => cp.clientConfig(user, groups),
         clusterCIDR: values['cluster-cidr'],
         serviceCIDR: values['service-cidr'],
+        clusterDNS: clusterDNSAddress(values['service-cidr']!),
         logger: logger.child({ component: 'agent' }),
       },
       ac.signal,

@@ -25,6 +25,8 @@ export interface KubeletOptions {
   dataDir: string;
   /** The node's pod range; default: the Node's, else the lowest free 10.42.<n>.0/24. */
   podCIDR?: string;
+  /** The cluster's pod range the node's /24 comes from (default 10.42.0.0/16). */
+  clusterCIDR?: string;
   clusterDNS: string;
   clusterDomain: string;
   kubeletPort: number;
@@ -83,7 +85,7 @@ export class Kubelet {
     this.registration.catch(() => undefined);
     this.nodes = new NodeStatusManager(
       { client: deps.client, cri: deps.cri, clock: deps.clock, logger: deps.logger, dataDir: opts.dataDir },
-      { nodeName: opts.nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, kubeletPort: opts.kubeletPort, maxPods: opts.maxPods ?? MAX_PODS, labels: opts.nodeLabels },
+      { nodeName: opts.nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, clusterCIDR: opts.clusterCIDR, kubeletPort: opts.kubeletPort, maxPods: opts.maxPods ?? MAX_PODS, labels: opts.nodeLabels },
     );
     this.syncer = new PodSyncer({
       client: deps.client,

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   readyTimeoutMs?: number;
   /** default true; false forces a private server even when K8TS_TEST_KUBECONFIG is set */
   reuseShared?: boolean;
+  /** writes files the server reads at start (e.g. registries.yaml) into its fresh data dir */
+  prepareDataDir?: (dataDir: string) => void;
 }
 
 export interface Cluster {
@@ -190,6 +192,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'k8ts-e2e-'));
   const kubeconfig = path.join(dataDir, 'kubeconfig.yaml');
+  opts.prepareDataDir?.(dataDir);
   const home = makeKubectlHome();
   // Listen on loopback only: tests never expose a server to the network.
   const args = [path.join(root, 'bin', 'k8ts.js'), 'server', '--data-dir', dataDir, '--https-port', String(port),

@@ -18,6 +18,7 @@ test('pod CIDR: keep the node\'s, else the lowest free /24', () => {
   assert.equal(choosePodCIDR('c', nodes), '10.42.1.0/24');
   assert.equal(choosePodCIDR('b', nodes), '10.42.2.0/24');
   assert.equal(choosePodCIDR('x', []), '10.42.0.0/24');
+  assert.equal(choosePodCIDR('x', nodes, '10.150.0.0/16'), '10.150.0.0/24', 'ranges come from the cluster CIDR given');
 });
 
 test('node object and status as a kubelet reports them', () => {

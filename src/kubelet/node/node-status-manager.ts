@@ -26,7 +26,7 @@ export interface NodeStatusDeps {
   dataDir: string;
 }
 
-export type NodeIdentityInput = Omit<NodeIdentity, 'podCIDR'> & { podCIDR?: string };
+export type NodeIdentityInput = Omit<NodeIdentity, 'podCIDR'> & { podCIDR?: string; clusterCIDR?: string };
 
 export class NodeStatusManager {
   private id?: NodeIdentity;
@@ -76,7 +76,7 @@ export class NodeStatusManager {
     this.runtime = { name: v.runtime_name || 'containerd', version: v.runtime_version };
     this.machine = await readMachineInfo(this.deps.dataDir);
     const nodes = (await client.list(R.nodes, '')).items;
-    const podCIDR = this.input.podCIDR ?? choosePodCIDR(this.input.nodeName, nodes);
+    const podCIDR = this.input.podCIDR ?? choosePodCIDR(this.input.nodeName, nodes, this.input.clusterCIDR);
     const id: NodeIdentity = { ...this.input, podCIDR };
     let node: KubeObject;
     try {
