@@ -92,3 +92,35 @@ export function canonical(input: unknown): string | undefined {
 export function fromCount(n: number): Quantity {
   return { nano: BigInt(n) * NANO, format: 'DecimalSI' };
 }
+
+/** The message upstream validation attaches to a string that is not a quantity. */
+export const QUANTITY_SYNTAX_MSG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/** Approximate value as a float (for comparisons such as requests <= limits), or undefined when not a quantity. */
+export function quantityValue(input: unknown): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) ? input : undefined;
+  const q = parseQuantity(input);
+  return q ? Number(q.nano) / 1e9 : undefined;
+}
+
+const PLAIN_INT = /^[0-9]{1,15}$/;
+
+/**
+ * Value times 10^scale10, rounded up as resource.Quantity's Value/MilliValue do, or undefined when
+ * not a quantity. Plain integers skip the bigint path: schedulers call this per pod.
+ */
+export function scaledValue(input: string | number | undefined, scale10: number): number | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input === 'number') return Number.isFinite(input) ? Math.ceil(input * 10 ** scale10) : undefined;
+  if (PLAIN_INT.test(input)) return Number(input) * 10 ** scale10;
+  const q = parseQuantity(input);
+  if (!q) return undefined;
+  const e = scale10 - 9;
+  return Number(e >= 0 ? q.nano * 10n ** BigInt(e) : ceilDiv(q.nano, 10n ** BigInt(-e)));
+}
+
+/** CPU in millicores ("250m" → 250, "1.5" → 1500); 0 when absent or invalid. */
+export const milliValue = (q: string | number | undefined): number => scaledValue(q, 3) ?? 0;
+
+/** Bytes or counts ("1Gi" → 1073741824, "1e3" → 1000); 0 when absent or invalid. */
+export const value = (q: string | number | undefined): number => scaledValue(q, 0) ?? 0;

@@ -2,7 +2,7 @@
 // containers summed, init containers as a running maximum (sidecars, restartPolicy Always,
 // accumulate), plus pod overhead. Pure; computed once per pod.
 import type { Container, Pod, ResourceList } from './api-types.js';
-import { milliValue, value } from './quantity.js';
+import { milliValue, value } from '../api/quantity.js';
 
 /** Upstream's defaults for containers that request nothing, used only for scoring spread. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { milliValue, value } from '../../src/scheduler/quantity.js';
+import { milliValue, value } from '../../src/api/quantity.js';
 import { podRequests } from '../../src/scheduler/resources.js';
 import { pod } from './scheduler-fixtures.js';
 

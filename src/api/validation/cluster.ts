@@ -4,7 +4,7 @@
 import { fieldErrors } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { isDNS1123Label, isDNS1123Subdomain, isIP, isQualifiedName, isValidPortName, isValidPortNum } from './names.js';
-import { parseQuantity, QUANTITY_SYNTAX_MSG } from './quantity.js';
+import { quantityValue, QUANTITY_SYNTAX_MSG } from '../quantity.js';
 import { validateLabelSelector } from './selector.js';
 import { arr, type Causes, deepEqual, FIELD_IMMUTABLE, index, key, NON_NEGATIVE, obj, type Obj, str } from './field.js';
 
@@ -26,7 +26,7 @@ function enumField(v: unknown, path: string, valid: string[], out: Causes, requi
 }
 
 function positiveQuantity(q: unknown, path: string, out: Causes): void {
-  const v = parseQuantity(q);
+  const v = quantityValue(q);
   if (v === undefined) out.push(fieldErrors.invalid(path, q, QUANTITY_SYNTAX_MSG));
   else if (v <= 0) out.push(fieldErrors.invalid(path, q, 'must be greater than zero'));
 }
@@ -120,8 +120,8 @@ export function validatePersistentVolumeClaimUpdate(pvc: KubeObject, old: KubeOb
   const oldSpec = structuredClone(obj(old.spec) ?? {});
   const out: Causes = [];
   // Bound claims may only grow their storage request; a pending claim may get its volumeName.
-  const req = parseQuantity(obj(obj(spec.resources)?.requests)?.storage);
-  const oldReq = parseQuantity(obj(obj(oldSpec.resources)?.requests)?.storage);
+  const req = quantityValue(obj(obj(spec.resources)?.requests)?.storage);
+  const oldReq = quantityValue(obj(obj(oldSpec.resources)?.requests)?.storage);
   const bound = obj(old.status)?.phase === 'Bound';
   if (bound && req !== undefined && oldReq !== undefined && req < oldReq) {
     out.push(fieldErrors.forbidden(key('spec.resources.requests', 'storage'), 'field can not be less than status.capacity'));
@@ -490,7 +490,7 @@ export function validateCertificateSigningRequestUpdate(csr: KubeObject, old: Ku
 function validateResourceList(list: Obj | undefined, path: string, out: Causes): void {
   if (!list) return;
   for (const [k, q] of Object.entries(list)) {
-    const v = parseQuantity(q);
+    const v = quantityValue(q);
     if (v === undefined) out.push(fieldErrors.invalid(key(path, k), q, QUANTITY_SYNTAX_MSG));
     else if (v < 0) out.push(fieldErrors.invalid(key(path, k), q, NON_NEGATIVE));
   }

@@ -4,7 +4,7 @@ import { fieldErrors, type StatusCause } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum } from './names.js';
 import { validateAnnotations, validateLabels } from './meta.js';
-import { parseQuantity, QUANTITY_SYNTAX_MSG } from './quantity.js';
+import { quantityValue, QUANTITY_SYNTAX_MSG } from '../quantity.js';
 import { arr, type Causes, deepEqual, index, isObj, key, NON_NEGATIVE, num, obj, type Obj, str } from './field.js';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -90,14 +90,14 @@ function validateResources(res: Obj, path: string, out: Causes): void {
   const requests = obj(res.requests) ?? {};
   const parsedLimits = new Map<string, number>();
   for (const [name, q] of Object.entries(limits)) {
-    const v = parseQuantity(q);
+    const v = quantityValue(q);
     if (v === undefined) out.push(fieldErrors.invalid(key(`${path}.limits`, name), q, QUANTITY_SYNTAX_MSG));
     else if (v < 0) out.push(fieldErrors.invalid(key(`${path}.limits`, name), q, NON_NEGATIVE));
     else parsedLimits.set(name, v);
   }
   for (const [name, q] of Object.entries(requests)) {
     const p = key(`${path}.requests`, name);
-    const v = parseQuantity(q);
+    const v = quantityValue(q);
     if (v === undefined) { out.push(fieldErrors.invalid(p, q, QUANTITY_SYNTAX_MSG)); continue; }
     if (v < 0) { out.push(fieldErrors.invalid(p, q, NON_NEGATIVE)); continue; }
     const limit = parsedLimits.get(name);

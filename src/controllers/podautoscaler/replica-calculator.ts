@@ -4,7 +4,7 @@
 // Pods without metrics dampen the move: they count as 100% of their request when scaling down
 // and as 0 when scaling up, and if that flips the direction nothing changes.
 import type { KubeObject } from '../../api/object.js';
-import { parseQuantity } from '../../api/validation/quantity.js';
+import { quantityValue } from '../../api/quantity.js';
 
 export const DEFAULT_TOLERANCE = 0.1;
 
@@ -43,7 +43,7 @@ const usageOf = (m: PodMetric, r: ResourceName) => (r === 'cpu' ? m.cpuMillis : 
 export function podRequest(pod: KubeObject, r: ResourceName): number | undefined {
   let total = 0;
   for (const c of ((pod as any).spec?.containers ?? []) as any[]) {
-    const q = parseQuantity(c.resources?.requests?.[r]);
+    const q = quantityValue(c.resources?.requests?.[r]);
     if (q === undefined) return undefined;
     total += r === 'cpu' ? Math.round(q * 1000) : q;
   }
@@ -120,7 +120,7 @@ export function resourceTargets(spec: any): { targets: ResourceTarget[]; unsuppo
     const t = res.target ?? {};
     if (t.type === 'Utilization' && typeof t.averageUtilization === 'number') targets.push({ name: res.name, type: 'Utilization', averageUtilization: t.averageUtilization });
     else if (t.type === 'AverageValue' && t.averageValue !== undefined) {
-      const q = parseQuantity(t.averageValue) ?? 0;
+      const q = quantityValue(t.averageValue) ?? 0;
       targets.push({ name: res.name, type: 'AverageValue', averageValue: res.name === 'cpu' ? q * 1000 : q });
     } else unsupported.push(`${res.name} target ${t.type}`);
   }
