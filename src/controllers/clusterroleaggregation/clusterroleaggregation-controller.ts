@@ -10,6 +10,7 @@ import type { InformerStore } from '../../client/informer-types.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { PolicyRule, RoleObject } from '../../auth/authz/rbac-types.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
+import { processQueue } from '../process-queue.js';
 
 const ruleKey = (r: PolicyRule) => JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
 
@@ -56,19 +57,7 @@ export class ClusterRoleAggregationController implements Controller {
     signal.addEventListener('abort', () => this.queue.shutdown(), { once: true });
     await this.deps.informers.waitForSync(signal);
     enqueueAll();
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key, roles.store);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, clusterRole: key }, 'aggregating cluster role failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key, roles.store), (err, key) => this.deps.logger.warn({ err, clusterRole: key }, 'aggregating cluster role failed'));
   }
 
   private async sync(name: string, store: InformerStore<RoleObject>): Promise<void> {

@@ -7,11 +7,12 @@ import type { KubeObject } from '../../api/object.js';
 import { deepEqual } from '../../api/validation/field.js';
 import type { Informer } from '../../client/informer-types.js';
 import { objectKey, R } from '../../client/resources.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../client/types.js';
+import { isAlreadyExists, isNotFound } from '../../client/types.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
 import { CONTROLLER_UID_INDEX, controllerOf, ensureControllerIndex } from '../history/owned-objects.js';
 import { jobFromTemplate, jobRef, planCronJob, type CronJob, type Job } from './cronjob-plan.js';
+import { processQueue } from '../process-queue.js';
 
 const WORKERS = 3;
 
@@ -41,20 +42,7 @@ export class CronJobController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        const after = await this.sync(key);
-        this.queue.forget(key);
-        if (after > 0) this.queue.addAfter(key, after);
-      } catch (err) {
-        if (!isConflict(err)) this.deps.logger.warn({ err, cronjob: key }, 'cronjob sync failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, cronjob: key }, 'cronjob sync failed'));
   }
 
   /** Reconciles one CronJob at clock.now(); returns ms until its next schedule time. */

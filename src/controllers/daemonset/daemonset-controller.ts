@@ -9,13 +9,14 @@ import { deepEqual } from '../../api/validation/field.js';
 import { selectorFromSpec } from '../../api/selectors/label-selector.js';
 import type { Informer } from '../../client/informer-types.js';
 import { objectKey, R } from '../../client/resources.js';
-import { isConflict, isNotFound } from '../../client/types.js';
+import { isNotFound } from '../../client/types.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, controllerRefTo, ensureRevision, revisionHash, revisionsToPrune, type ControllerRevision } from '../history/controller-revision.js';
 import { adopt, controllerOf, ensureControllerIndex, ownedObjects } from '../history/owned-objects.js';
 import { targetNodeName, withNodeAffinity, type Node } from './node-eligibility.js';
 import { computeDaemonSetStatus, isPodAvailable, isPodReady, planDaemonSet, POD_TEMPLATE_GENERATION_LABEL, type DaemonSet, type Pod } from './daemon-set-plan.js';
+import { processQueue } from '../process-queue.js';
 
 const WORKERS = 5;
 /** Upstream backs off recreating failed daemon pods per node; start small, cap at 15 minutes. */
@@ -74,20 +75,7 @@ export class DaemonSetController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        const after = await this.sync(key);
-        this.queue.forget(key);
-        if (after > 0) this.queue.addAfter(key, after);
-      } catch (err) {
-        if (!isConflict(err)) this.deps.logger.warn({ err, daemonset: key }, 'daemonset sync failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, daemonset: key }, 'daemonset sync failed'));
   }
 
   /** Reconciles one DaemonSet from the cache; returns ms until it must be looked at again. */

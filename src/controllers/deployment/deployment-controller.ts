@@ -40,6 +40,7 @@ import {
   rolloutStatus,
   setCondition,
 } from './status.js';
+import { processQueue } from '../process-queue.js';
 
 const KIND = 'Deployment';
 const API_VERSION = 'apps/v1';
@@ -107,19 +108,7 @@ export class DeploymentController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.log.debug({ err, deployment: key }, 'sync failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.log.debug({ err, deployment: key }, 'sync failed'));
   }
 
   private enqueue(d: Deployment): void {

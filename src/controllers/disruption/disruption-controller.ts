@@ -10,6 +10,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import { jsonEqual } from '../endpoint/endpoints.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
 import { computePdbStatus, type ControllerScale } from './pdb-status.js';
+import { processQueue } from '../process-queue.js';
 
 const BY_NAMESPACE = 'disruption/namespace';
 
@@ -46,19 +47,7 @@ export class DisruptionController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, pdb: key }, 'syncing PodDisruptionBudget failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, pdb: key }, 'syncing PodDisruptionBudget failed'));
   }
 
   /** The scale of a pod's controller from the caches (ReplicaSets answer for their Deployment). */

@@ -9,6 +9,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
 import { desiredEndpoints } from './endpoints.js';
 import { selectorMatches, serviceSelector } from './pod-endpoints.js';
+import { processQueue } from '../process-queue.js';
 
 const BY_NAMESPACE = 'endpoint-controller/namespace';
 
@@ -48,19 +49,7 @@ export class EndpointController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, service: key }, 'syncing endpoints failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, service: key }, 'syncing endpoints failed'));
   }
 
   /** Level-triggered: reads the Service, its pods and its Endpoints from the caches. */

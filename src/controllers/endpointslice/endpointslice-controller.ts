@@ -9,6 +9,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
 import { selectorMatches, serviceSelector } from '../endpoint/pod-endpoints.js';
 import { CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, reconcileSlices } from './slices.js';
+import { processQueue } from '../process-queue.js';
 
 const BY_NAMESPACE = 'endpointslice-controller/namespace';
 const BY_SERVICE = 'endpointslice-controller/service';
@@ -63,19 +64,7 @@ export class EndpointSliceController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, service: key }, 'syncing endpointslices failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, service: key }, 'syncing endpointslices failed'));
   }
 
   async sync(key: string): Promise<void> {

@@ -26,6 +26,7 @@ import {
   type OwnerState,
 } from './decisions.js';
 import { defaultGcResources, groupOf, withKnownKinds, type GcResource } from './resources.js';
+import { processQueue } from '../process-queue.js';
 
 const BY_UID = 'garbagecollector/uid';
 const BY_OWNER_UID = 'garbagecollector/owner-uid';
@@ -139,19 +140,7 @@ export class GarbageCollector implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, item: key }, 'garbage collection failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, item: key }, 'garbage collection failed'));
   }
 
   async sync(key: string): Promise<void> {

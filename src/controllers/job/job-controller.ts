@@ -16,6 +16,7 @@ import { controllerRefTo } from '../history/controller-revision.js';
 import { controllerOf, ensureControllerIndex, ownedObjects } from '../history/owned-objects.js';
 import { isJobFinished, JOB_TRACKING_FINALIZER, planJob, settleStatus, ttlRemainingMs, type Job, type Pod } from './job-plan.js';
 import { newJobPod } from './job-pod.js';
+import { processQueue } from '../process-queue.js';
 
 const WORKERS = 5;
 /** Queue keys for pods whose job no longer exists but which still carry the tracking finalizer. */
@@ -59,20 +60,7 @@ export class JobController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        const after = await this.sync(key);
-        this.queue.forget(key);
-        if (after > 0) this.queue.addAfter(key, after);
-      } catch (err) {
-        if (!isConflict(err)) this.deps.logger.warn({ err, job: key }, 'job sync failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, job: key }, 'job sync failed'));
   }
 
   /** Reconciles one job from the cache; returns ms until it must be looked at again. */

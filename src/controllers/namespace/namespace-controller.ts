@@ -7,6 +7,7 @@ import { StatusError } from '../../api/errors.js';
 import type { ResourceStorage } from '../../apiserver/registry/resource-storage.js';
 import type { InProcessClient } from '../../controlplane/in-process-client.js';
 import { WorkQueue } from '../../client/workqueue.js';
+import { processQueue } from '../process-queue.js';
 
 const FINALIZER = 'kubernetes';
 
@@ -42,20 +43,7 @@ export class NamespaceController {
       unsubscribe();
       this.queue.shutdown();
     }, { once: true });
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        const requeue = await this.reconcile(key);
-        this.queue.forget(key);
-        if (requeue) this.queue.addAfter(key, requeue);
-      } catch (err) {
-        this.deps.logger.warn({ err, namespace: key }, 'namespace cleanup failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.reconcile(key), (err, key) => this.deps.logger.warn({ err, namespace: key }, 'namespace cleanup failed'));
   }
 
   /** Returns a delay in ms when the namespace must be looked at again. */

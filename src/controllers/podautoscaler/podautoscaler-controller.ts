@@ -13,6 +13,7 @@ import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.
 import { normalizeReplicas, type Condition, type Recommendation } from './behavior.js';
 import { annotationMetricsSource } from './metrics-source.js';
 import { metricDescription, resourceReplicas, resourceTargets, type MetricsSource } from './replica-calculator.js';
+import { processQueue } from '../process-queue.js';
 
 export interface PodAutoscalerOptions {
   metrics?: MetricsSource;
@@ -73,19 +74,7 @@ export class HorizontalPodAutoscalerController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, hpa: key }, 'syncing HorizontalPodAutoscaler failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, hpa: key }, 'syncing HorizontalPodAutoscaler failed'));
   }
 
   async sync(key: string): Promise<void> {

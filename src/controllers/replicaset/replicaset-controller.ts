@@ -19,6 +19,7 @@ import { planReplicas, SLOW_START_INITIAL_BATCH } from './manage.js';
 import { slowStartBatch } from './slow-start.js';
 import { podFromTemplate } from './pod-template.js';
 import { calculateReplicaSetStatus, replicaSetStatusEqual } from './status.js';
+import { processQueue } from '../process-queue.js';
 
 const KIND = 'ReplicaSet';
 const API_VERSION = 'apps/v1';
@@ -96,19 +97,7 @@ export class ReplicaSetController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.log.debug({ err, replicaset: key }, 'sync failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.log.debug({ err, replicaset: key }, 'sync failed'));
   }
 
   private enqueue(rs: ReplicaSet): void {

@@ -10,6 +10,7 @@ import { WorkQueue } from '../../client/workqueue.js';
 import { jsonEqual } from '../endpoint/endpoints.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
 import { canonicalHard, computeUsed, countedResource } from './usage.js';
+import { processQueue } from '../process-queue.js';
 
 const BY_NAMESPACE = 'resourcequota/namespace';
 const COUNTED_BY_NAMESPACE = 'resourcequota/counted-namespace';
@@ -69,19 +70,7 @@ export class ResourceQuotaController implements Controller {
   }
 
   private async worker(): Promise<void> {
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, quota: key }, 'syncing ResourceQuota failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key), (err, key) => this.deps.logger.warn({ err, quota: key }, 'syncing ResourceQuota failed'));
   }
 
   async sync(key: string): Promise<void> {

@@ -6,6 +6,7 @@ import { isAlreadyExists, isNotFound } from '../../client/types.js';
 import { R } from '../../client/resources.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
+import { processQueue } from '../process-queue.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
@@ -31,20 +32,10 @@ export class RootCACertPublisher implements Controller {
     configmaps.addEventHandler({ onUpdate: (_o, cm) => this.queue.add(cm.metadata.namespace!), onDelete: (cm) => this.queue.add(cm.metadata.namespace!) });
     signal.addEventListener('abort', () => this.queue.shutdown(), { once: true });
     await this.deps.informers.waitForSync(signal);
-    for (;;) {
-      const ns = await this.queue.get();
-      if (ns === undefined) return;
-      try {
-        const namespace = namespaces.store.get(ns);
-        if (namespace && !namespace.metadata.deletionTimestamp) await this.sync(ns, configmaps.store.get(`${ns}/${ROOT_CA_CONFIGMAP}`));
-        this.queue.forget(ns);
-      } catch (err) {
-        this.deps.logger.warn({ err, namespace: ns }, 'publishing the root CA failed');
-        this.queue.addRateLimited(ns);
-      } finally {
-        this.queue.done(ns);
-      }
-    }
+    await processQueue(this.queue, async (ns) => {
+      const namespace = namespaces.store.get(ns);
+      if (namespace && !namespace.metadata.deletionTimestamp) await this.sync(ns, configmaps.store.get(`${ns}/${ROOT_CA_CONFIGMAP}`));
+    }, (err, ns) => this.deps.logger.warn({ err, namespace: ns }, 'publishing the root CA failed'));
   }
 
   private async sync(ns: string, existing: KubeObject | undefined): Promise<void> {

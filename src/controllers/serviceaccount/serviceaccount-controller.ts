@@ -7,6 +7,7 @@ import { isAlreadyExists, isNotFound } from '../../client/types.js';
 import type { InformerStore } from '../../client/informer-types.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
+import { processQueue } from '../process-queue.js';
 
 export const DEFAULT_SERVICE_ACCOUNTS = ['default'];
 
@@ -33,19 +34,7 @@ export class ServiceAccountsController implements Controller {
     });
     signal.addEventListener('abort', () => this.queue.shutdown(), { once: true });
     await informers.waitForSync(signal);
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key, namespaces.store, accounts.store);
-        this.queue.forget(key);
-      } catch (err) {
-        this.deps.logger.warn({ err, namespace: key }, 'creating service accounts failed');
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key, namespaces.store, accounts.store), (err, key) => this.deps.logger.warn({ err, namespace: key }, 'creating service accounts failed'));
   }
 
   private async sync(namespace: string, namespaces: InformerStore, accounts: InformerStore): Promise<void> {
