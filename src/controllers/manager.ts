@@ -1,6 +1,8 @@
 // The controller manager: holds the `kube-controller-manager` Lease in kube-system and, while it
 // leads, runs every registered controller on shared informers. Several servers may run one each;
-// only the leader acts. It owns no objects itself: each controller owns its own.
+// only the leader acts. It owns no objects itself: each controller owns its own. With
+// `clientFor`, each controller writes (and records events) as its own identity, as upstream's
+// --use-service-account-credentials; the shared informers and the Lease use the manager's client.
 import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -22,6 +24,8 @@ export interface ManagerOptions {
   clock?: Clock;
   /** Upstream's default is 15 s; 12 s lets a standby take over within 15 s of a crash (2 s retry period). */
   leaseDurationSeconds?: number;
+  /** A controller's own client (owned by the caller, reused across leaderships); undefined → the shared client. */
+  clientFor?(controller: string): Promise<KubeClient | undefined>;
 }
 
 /** Runs until signal aborts; leads when it holds the lease, stands by otherwise. */
@@ -35,8 +39,11 @@ export async function runControllerManager(o: ManagerOptions, signal: AbortSigna
       const informers = createSharedInformerFactory(o.client, {});
       const recorder = createEventRecorder(o.client, o.component);
       const deps = { client: o.client, informers, recorder, clock: o.clock ?? realClock, logger: o.logger };
-      const runs = o.controllers.map((d) => {
-        const c = d.create({ ...deps, logger: o.logger.child({ controller: d.name }) });
+      const own = await Promise.all(o.controllers.map((d) => o.clientFor?.(d.name)));
+      const runs = o.controllers.map((d, i) => {
+        const client = own[i];
+        const identity = client ? { client, recorder: createEventRecorder(client, o.component) } : {};
+        const c = d.create({ ...deps, ...identity, logger: o.logger.child({ controller: d.name }) });
         return c.run(leading).catch((err) => o.logger.error({ err, controller: d.name }, 'controller stopped with an error'));
       });
       informers.start(leading);

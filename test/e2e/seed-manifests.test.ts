@@ -98,6 +98,18 @@ async function getObject(m: SeedManifest): Promise<any> {
   return YAML.parse(r.stdout);
 }
 
+/**
+ * ServiceAccount admission adds the kube-api-access-* volume (and its mounts) to every pod. When the
+ * manifest lists volumes, the live list is then longer than the manifest's, and kubectl's three-way
+ * diff (apimachinery strategicpatch: diffLists emits `$setElementOrder/volumes` whenever isOrderSame,
+ * which compares lengths first, says no) sends a non-empty patch, so upstream kubectl prints
+ * "configured" on every re-apply of such a pod too. The patch changes nothing on the server.
+ */
+function podWithVolumes(file: string): boolean {
+  const obj = YAML.parse(readFileSync(file, 'utf8'));
+  return obj?.kind === 'Pod' && Array.isArray(obj.spec?.volumes) && obj.spec.volumes.length > 0;
+}
+
 async function lifeCycle(m: SeedManifest, t: import('node:test').TestContext): Promise<void> {
   const file = path.join(seedDir, m.file);
   const ref = resourceRef(m);
@@ -106,8 +118,9 @@ async function lifeCycle(m: SeedManifest, t: import('node:test').TestContext): P
   await t.test('apply creates', async () => {
     expectAction((await cluster.kubectl(['apply', '-f', file])).stdout, 'created');
   });
-  await t.test(`re-apply is ${m.reapply ?? 'unchanged'}`, async () => {
-    expectAction((await cluster.kubectl(['apply', '-f', file])).stdout, m.reapply ?? 'unchanged');
+  const reapply = m.reapply ?? (podWithVolumes(file) ? 'configured' : 'unchanged');
+  await t.test(`re-apply is ${reapply}`, async () => {
+    expectAction((await cluster.kubectl(['apply', '-f', file])).stdout, reapply);
   });
   await t.test('apply of an edited copy configures', async () => {
     const edited = labelledCopy(m, 'edited', { 'k8ts-e2e': 'edited' });

@@ -185,6 +185,11 @@ export const builtinResources: ResourceInfo[] = [
   ...resources('admissionregistration.k8s.io', 'v1', [
     { kind: 'MutatingWebhookConfiguration', plural: 'mutatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] },
     { kind: 'ValidatingWebhookConfiguration', plural: 'validatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'] },
+    {
+      kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false, categories: ['api-extensions'],
+      subresources: [same('admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicy', 'status')],
+    },
+    { kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false, categories: ['api-extensions'] },
   ]),
   ...resources('apiextensions.k8s.io', 'v1', [
     {

@@ -21,6 +21,8 @@ export interface ResourceHooks {
   updateFailed?(obj: KubeObject, old: KubeObject): void;
   afterUpdate?(obj: KubeObject, old: KubeObject): void;
   afterDelete?(obj: KubeObject): void;
+  /** Runs before each delete of the live object, after preconditions (admission with operation DELETE). */
+  beforeDelete?(obj: KubeObject, ctx: RequestContext): Promise<void> | void;
   /** Decides how long a delete waits (pods: grace period). Returning >0 marks the object instead of removing it. */
   gracePeriod?(obj: KubeObject, requested: number | undefined): number;
   /** Type-specific finalizers that also hold deletion (a Namespace's spec.finalizers). */
@@ -428,6 +430,7 @@ export class ResourceStorage {
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
         throw errors.conflict(this.info.plural, this.info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
       }
+      await this.hooks.beforeDelete?.(current, ctx);
       const next = structuredClone(current);
       const m = next.metadata;
       const finalizers = new Set(m.finalizers ?? []);

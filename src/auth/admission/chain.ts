@@ -12,9 +12,11 @@ import { NodeRestriction } from './node-restriction.js';
 import { PodSecurity, type PodSecurityDefaults } from './pod-security/pod-security.js';
 import { ResourceQuotaAdmission } from './resource-quota.js';
 import { ServiceAccountAdmission } from './service-account.js';
+import { StorageObjectInUseProtection } from './storage-object-in-use-protection.js';
 import type { ServiceResolver } from './webhook/caller.js';
 import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook } from './webhook/dispatcher.js';
 import type { Webhook } from './webhook/matching.js';
+import { ValidatingAdmissionPolicyPlugin, type KindResolver } from './validating-admission-policy/index.js';
 
 export interface AdmissionChainDeps {
   lookup: ObjectLookup;
@@ -23,6 +25,8 @@ export interface AdmissionChainDeps {
   strictDefaultServiceAccount?: boolean;
   resolveService?: ServiceResolver;
   onWebhookIgnoredFailure?(hook: Webhook, err: Error): void;
+  /** paramKind → resource for ValidatingAdmissionPolicy params (default: the built-in resources). */
+  resolveKind?: KindResolver;
   /** Plugin names to leave out (upstream --disable-admission-plugins). */
   disable?: string[];
 }
@@ -46,7 +50,9 @@ export function defaultPlugins(deps: AdmissionChainDeps): AdmissionPlugin[] {
     new PodSecurity(lookup, deps.podSecurity),
     new DefaultTolerationSeconds(),
     new DefaultStorageClass(lookup),
+    new StorageObjectInUseProtection(),
     new MutatingAdmissionWebhook(hooks),
+    new ValidatingAdmissionPolicyPlugin(lookup, deps.resolveKind),
     new ValidatingAdmissionWebhook(hooks),
     new ResourceQuotaAdmission(lookup),
   ];

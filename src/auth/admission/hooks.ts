@@ -11,7 +11,7 @@ import type { AdmissionChain } from './chain.js';
 
 export interface AdmissionHooks extends ResourceHooks {
   beforeUpdate(obj: KubeObject, old: KubeObject, ctx: RequestContext, subresource?: string): Promise<void>;
-  /** Not yet a ResourceHooks member: the registry must call it before deleting (obj = the live object). */
+  /** obj = the live object, read by the registry after the delete's preconditions. */
   beforeDelete(obj: KubeObject, ctx: RequestContext, subresource?: string): Promise<void>;
   /** For subresource creates (binding, eviction): obj is the posted body, name the parent. */
   beforeSubresourceCreate(obj: KubeObject, namespace: string, name: string, subresource: string, ctx: RequestContext): Promise<void>;
@@ -61,7 +61,12 @@ export function admissionHooks(chain: AdmissionChain, info: ResourceInfo, base: 
       await base.beforeUpdate?.(obj, old, ctx);
     },
     async beforeDelete(obj, ctx, subresource = '') {
-      await run(chain, admissionAttributes(info, 'DELETE', ctx, { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', subresource, oldObject: obj }));
+      const where = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', subresource };
+      // Upstream's delete handler runs the mutating phase before it reads the object, so mutating
+      // plugins and webhooks see neither object nor oldObject; validation sees the live object.
+      await chain.admit(admissionAttributes(info, 'DELETE', ctx, where));
+      await chain.validate(admissionAttributes(info, 'DELETE', ctx, { ...where, oldObject: obj }));
+      await base.beforeDelete?.(obj, ctx);
     },
     async beforeSubresourceCreate(obj, namespace, name, subresource, ctx) {
       await run(chain, admissionAttributes(info, 'CREATE', ctx, { namespace, name, subresource, object: obj }));

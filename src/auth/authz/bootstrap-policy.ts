@@ -96,6 +96,8 @@ export function defaultClusterRoles(): RoleObject[] {
       r(['create'], [''], ['serviceaccounts/token']),
     ]),
     clusterRole('system:kube-dns', [r(['list', 'watch'], [''], ['endpoints', 'services'])]),
+    // Not upstream bootstrap policy: CoreDNS's own manifest role, for the agents' cluster DNS.
+    clusterRole('system:coredns', [r(['list', 'watch'], [''], ['endpoints', 'services', 'pods', 'namespaces']), r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
     clusterRole('system:kube-scheduler', [
       events(),
       r(['create'], ['coordination.k8s.io'], ['leases']),
@@ -143,6 +145,8 @@ export function defaultClusterRoles(): RoleObject[] {
       r(READ, ['node.k8s.io'], ['runtimeclasses']),
     ]),
     clusterRole('system:node-bootstrapper', [r(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
+    // A joining agent reads the cluster CA (and checks it against its token's hash) before it has an identity.
+    clusterRole('k8ts:bootstrap-ca-reader', [r(['get'], [''], ['configmaps'], ['kube-root-ca.crt'])]),
     clusterRole('system:node-problem-detector', [r(['get'], [''], ['nodes']), r(['patch'], [''], ['nodes/status']), events()]),
     clusterRole('system:node-proxier', [r(['list', 'watch'], [''], ['endpoints', 'services']), r(READ, [''], ['nodes']), events(), r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
     clusterRole('system:persistent-volume-provisioner', [
@@ -154,6 +158,17 @@ export function defaultClusterRoles(): RoleObject[] {
     ]),
     clusterRole('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
     clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
+    // The built-in ingress controller (agent side): reads routing inputs cluster-wide, writes Ingress
+    // status; its own EndpointSlices in kube-system come from the Role k8ts:ingress-endpoints there.
+    clusterRole('system:k8ts:ingress', [
+      r(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+      r(['patch', 'update'], ['networking.k8s.io'], ['ingresses/status']),
+      r(READ, [''], ['services', 'secrets']),
+      r(READ, ['discovery.k8s.io'], ['endpointslices']),
+      events(),
+    ]),
+    // The node half of the local-path driver: finds released volumes of its node, confirms their data is gone.
+    clusterRole('system:k8ts:local-path-node', [r(['get', 'list', 'watch', 'patch'], [''], ['persistentvolumes']), r(['get'], [''], ['persistentvolumeclaims']), events()]),
     clusterRole('system:volume-scheduler', [
       r(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
       r(READ, ['storage.k8s.io'], ['storageclasses']),
@@ -171,8 +186,9 @@ export function controllerRoles(): RoleObject[] {
     role('certificate-controller', [
       r(['get', 'list', 'watch', 'delete'], ['certificates.k8s.io'], ['certificatesigningrequests']),
       r(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
-      r(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
-      r(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet']),
+      // k8ts also approves node agents' serving and component certificates (controllers/certificates/agent-policy.ts).
+      r(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/kube-apiserver-client']),
+      r(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
       r(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
       events(),
     ]),
@@ -201,7 +217,8 @@ export function controllerRoles(): RoleObject[] {
       events(),
     ]),
     role('deployment-controller', [
-      r(['get', 'list', 'watch', 'update'], wl, ['deployments']),
+      // patch: k8ts's controller writes the revision annotation with a merge patch (upstream: update).
+      r(['get', 'list', 'watch', 'update', 'patch'], wl, ['deployments']),
       r(['update'], wl, ['deployments/status']),
       r(['update'], wl, ['deployments/finalizers']),
       r(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], ['apps', 'extensions'], ['replicasets']),
@@ -243,7 +260,8 @@ export function controllerRoles(): RoleObject[] {
       events(),
     ]),
     role('job-controller', [
-      r(['get', 'list', 'watch', 'update', 'patch'], ['batch'], ['jobs']),
+      // delete: k8ts's job controller also does ttlSecondsAfterFinished (upstream: ttl-after-finished-controller).
+      r(['get', 'list', 'watch', 'update', 'patch', 'delete'], ['batch'], ['jobs']),
       r(['update'], ['batch'], ['jobs/status']),
       r(['update'], ['batch'], ['jobs/finalizers']),
       r(['list', 'watch', 'create', 'delete', 'patch'], [''], ['pods']),
@@ -271,6 +289,8 @@ export function controllerRoles(): RoleObject[] {
     ]),
     role('resourcequota-controller', [r(['list', 'watch'], ['*'], ['*']), r(['update'], [''], ['resourcequotas/status']), events()]),
     role('service-account-controller', [r(['create'], [''], ['serviceaccounts']), events()]),
+    // The built-in service load balancer (upstream's service-controller role, for k8ts's ServiceLB).
+    role('service-controller', [r(READ, [''], ['services']), r(['patch', 'update'], [''], ['services/status']), r(['list', 'watch'], [''], ['nodes']), events()]),
     role('statefulset-controller', [
       r(['list', 'watch'], [''], ['pods']),
       r(READ, ['apps'], ['statefulsets']),
@@ -279,11 +299,32 @@ export function controllerRoles(): RoleObject[] {
       r(['get', 'create', 'delete', 'update', 'patch'], [''], ['pods']),
       r(['get', 'create', 'delete', 'update', 'patch', 'list', 'watch'], ['apps'], ['controllerrevisions']),
       r(['get', 'create', 'list', 'watch'], [''], ['persistentvolumeclaims']),
-      r(['update', 'delete'], [''], ['persistentvolumeclaims']),
+      // patch: k8ts sets claims' owner references (persistentVolumeClaimRetentionPolicy) with a merge patch.
+      r(['update', 'delete', 'patch'], [''], ['persistentvolumeclaims']),
       r(['update'], [''], ['pods/finalizers']),
       events(),
     ]),
     role('root-ca-cert-publisher', [r(['create', 'update', 'get', 'list', 'watch'], [''], ['configmaps']), r(['get', 'list', 'watch'], [''], ['namespaces']), events()]),
+    role('persistent-volume-binder', [
+      r(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['persistentvolumes']),
+      r(['update'], [''], ['persistentvolumes/status']),
+      r(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+      r(['update'], [''], ['persistentvolumeclaims/status']),
+      r(['create', 'delete', 'get', 'list', 'watch'], [''], ['pods']),
+      r(READ, ['storage.k8s.io'], ['storageclasses']),
+      r(['get', 'list'], [''], ['nodes']),
+      events(),
+    ]),
+    role('pvc-protection-controller', [r(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']), r(['get', 'list', 'watch'], [''], ['pods']), events()]),
+    role('pv-protection-controller', [r(['get', 'list', 'watch', 'update'], [''], ['persistentvolumes']), events()]),
+    // k8ts's built-in local-path driver's provisioner (upstream: an external-provisioner with system:persistent-volume-provisioner).
+    role('local-path-provisioner', [
+      r(['create', 'delete', 'get', 'list', 'watch'], [''], ['persistentvolumes']),
+      r(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+      r(READ, ['storage.k8s.io'], ['storageclasses']),
+      r(READ, [''], ['nodes']),
+      events(),
+    ]),
   ];
 }
 
@@ -323,6 +364,7 @@ export function defaultClusterRoleBindings(opts: DefaultBindingOptions = {}): Bi
     clusterBinding('system:discovery', [group('system:authenticated')]),
     clusterBinding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     clusterBinding('system:kube-dns', [sa('kube-system', 'kube-dns')]),
+    clusterBinding('system:coredns', [user('system:k8ts:coredns')]),
     clusterBinding('system:kube-scheduler', [user('system:kube-scheduler')]),
     clusterBinding('system:monitoring', [group('system:monitoring')]),
     clusterBinding('system:node', (opts.nodeRoleUsers ?? []).map(user)),
@@ -330,9 +372,12 @@ export function defaultClusterRoleBindings(opts: DefaultBindingOptions = {}): Bi
     clusterBinding('system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
     clusterBinding('system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     clusterBinding('system:volume-scheduler', [user('system:kube-scheduler')]),
+    clusterBinding('system:k8ts:ingress', [user('system:k8ts:ingress')]),
+    clusterBinding('system:k8ts:local-path-node', [user('system:k8ts:local-path-node')]),
     // Joining nodes (as kubeadm sets up): bootstrap tokens may request node client certificates,
     // which are approved automatically; nodes may renew their own.
     clusterBinding('system:node-bootstrapper', [group('system:bootstrappers:k8ts:default-node-token')], 'k8ts:kubelet-bootstrap'),
+    clusterBinding('k8ts:bootstrap-ca-reader', [group('system:bootstrappers:k8ts:default-node-token')]),
     clusterBinding('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [group('system:bootstrappers:k8ts:default-node-token')], 'k8ts:node-autoapprove-bootstrap'),
     clusterBinding('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [group('system:nodes')], 'k8ts:node-autoapprove-certificate-rotation'),
     ...controllerRoles().map((role) => {

@@ -27,6 +27,7 @@ export * from './reconcile-defaults.js';
 export * from './informer-source.js';
 export * from './attributes.js';
 export * from './escalation-hooks.js';
+export * from './controller-identities.js';
 
 export interface Authorization {
   /** system:masters → Node → RBAC; anything but "allow" is refused by authorizeOrThrow. */
