@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: etcd for the etcd store tests; containerd, runc, the CNI plugins,
 # busybox-static (test images), docker-registry and skopeo (a local registry) for the node tests.
-APT_PACKAGES=(etcd-server etcd-client containerd runc containernetworking-plugins iptables busybox-static docker-registry skopeo umoci)
+APT_PACKAGES=(etcd-server etcd-client containerd runc containernetworking-plugins iptables nftables busybox-static docker-registry skopeo umoci)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the node agent uses (the server itself needs only Node.js):
-APT_PACKAGES=(containerd runc containernetworking-plugins iptables busybox-static)
+APT_PACKAGES=(containerd runc containernetworking-plugins iptables nftables busybox-static)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"

@@ -14,6 +14,7 @@ import { ContainerdSupervisor } from '../kubelet/containerd/containerd-superviso
 import { containerdPaths } from '../kubelet/containerd/containerd-config.js';
 import { checkPrerequisites } from '../kubelet/containerd/prerequisites.js';
 import { CriClient } from '../kubelet/cri/cri-client.js';
+import { ContainerdEvents } from '../kubelet/pleg/containerd-events.js';
 import {
   DEFAULT_CLUSTER_CIDR,
   DEFAULT_SERVICE_CIDR,
@@ -26,6 +27,16 @@ import type { NodeIdentity } from '../kubelet/node/node-object.js';
 import { ProbeManager } from '../kubelet/probes/probe-manager.js';
 import { KubeletServer } from '../kubelet/server/kubelet-server.js';
 import { VolumeManager } from '../kubelet/volumes/volume-manager.js';
+import { LocalPathNodeService } from '../storage/local-path/node-service.js';
+import { LOCAL_PATH_NODE_USER, runLocalPathNode } from '../storage/local-path/node-reclaimer.js';
+import { LOCAL_PATH_PROVISIONER, storageDirOf } from '../storage/local-path/names.js';
+import type { KubeClient } from '../client/types.js';
+import { RouteController } from './routes/route-controller.js';
+import { KUBE_PROXY_USER, removeNodeServiceRules, runNodeServiceProxy } from '../proxy/node-proxy.js';
+import { INGRESS_USER, runNodeIngress } from '../ingress/node-ingress.js';
+import { CLUSTER_DNS_USER } from '../dns/cluster-objects.js';
+import { runNodeClusterDns } from '../dns/node-dns.js';
+import { R } from '../client/resources.js';
 
 export const KUBELET_USER_AGENT = 'kubelet/v1.32.4 (linux) k8ts';
 
@@ -43,7 +54,7 @@ export interface AgentOptions {
   clientConfigFor?: (user: string, groups: string[]) => Promise<HttpKubeClientConfig>;
   /** use this CRI socket instead of starting containerd */
   containerRuntimeEndpoint?: string;
-  /** the node's pod range; by default the Node's existing one or the lowest free 10.42.n.0/24 */
+  /** the node's pod range; by default the one the node IPAM controller assigns (src/controllers/nodeipam/) */
   podCIDR?: string;
   clusterCIDR?: string;
   serviceCIDR?: string;
@@ -60,6 +71,14 @@ export interface AgentOptions {
   removePodsOnStop?: boolean;
   /** Serving certificate for the kubelet API (:10250), signed by the cluster CA; without it the API is not served. */
   kubeletTls?: { certPem: string; keyPem: string; clientCaPem: string };
+  /** Without kubeletTls: obtains the serving certificate once the Node is registered (a joined agent's CSR). */
+  kubeletServingTlsFor?: (node: NodeIdentity) => Promise<{ certPem: string; keyPem: string; clientCaPem: string }>;
+  /** Makes the kubelet's API clients instead of serverClientConfig (a joined agent's clients follow certificate rotation). */
+  makeClient?: (userAgent: string) => KubeClient & { close(): void };
+  /** Route other nodes' pod ranges via their addresses (host-gw; src/agent/routes/). */
+  routePodCIDRs?: boolean;
+  /** Run the built-in ingress controller with listeners on the node address at these ports (the CLI: 80/443). */
+  ingress?: { httpPort: number; httpsPort: number };
   /** the pod bridge (default cni0); tests use their own so runs on one machine do not collide */
   cniBridge?: string;
   logger: Logger;
@@ -102,7 +121,7 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
   const cniConfDir = opts.cniConfDir ?? containerdPaths(opts.dataDir).cniConfDir;
   checkPrerequisites({ cniBinDir, needContainerd: !opts.containerRuntimeEndpoint });
 
-  const warnings = await setupNodeNetworking({ clusterCIDR: opts.clusterCIDR, serviceCIDR: opts.serviceCIDR });
+  const warnings = await setupNodeNetworking({ clusterCIDR: opts.clusterCIDR, serviceCIDR: opts.serviceCIDR, bridge: opts.cniBridge });
   for (const w of warnings) logger.warn(w);
 
   let supervisor: ContainerdSupervisor | undefined;
@@ -113,12 +132,16 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
   }
   const criSocket = opts.containerRuntimeEndpoint ?? supervisor!.socketPath;
   const cri = new CriClient(criSocket);
-  const client = new HttpKubeClient({ userAgent: KUBELET_USER_AGENT, ...opts.serverClientConfig });
+  // containerd's task events on the same socket: the kubelet's PLEG reacts to exits at once.
+  const containerdEvents = new ContainerdEvents(criSocket);
+  const makeClient = opts.makeClient ?? ((userAgent: string) => new HttpKubeClient({ userAgent, ...opts.serverClientConfig }));
+  const client = makeClient(KUBELET_USER_AGENT);
   // Watches on a connection of their own, so a watch backlog never stalls status writes.
-  const watchClient = new HttpKubeClient({ userAgent: KUBELET_USER_AGENT, ...opts.serverClientConfig });
+  const watchClient = makeClient(KUBELET_USER_AGENT);
   const shutdown = async () => {
     if (opts.removePodsOnStop) await removeAllSandboxes(cri, logger);
     cri.close();
+    containerdEvents.close();
     client.close();
     watchClient.close();
     stopRuntime.abort();
@@ -131,11 +154,13 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
     const informers = createSharedInformerFactory(watchClient, { logger });
     const recorder = createEventRecorder(client, 'kubelet', opts.nodeName, { logger });
     const kubeletLogger = opts.logger.child({ component: 'kubelet', node: opts.nodeName });
-    const volumes = new VolumeManager({ client, dataDir: opts.dataDir, logger: kubeletLogger.child({ component: 'volumes' }), clock: realClock });
+    // Storage drivers' node services, by provisioner name: the built-in local-path driver.
+    const volumeDrivers = new Map([[LOCAL_PATH_PROVISIONER, new LocalPathNodeService({ nodeName: opts.nodeName, storageDir: storageDirOf(opts.dataDir) })]]);
+    const volumes = new VolumeManager({ client, dataDir: opts.dataDir, logger: kubeletLogger.child({ component: 'volumes' }), clock: realClock, volumeDrivers });
     const probes = new ProbeManager({ cri, clock: realClock, logger: kubeletLogger.child({ component: 'probes' }) });
     signal.addEventListener('abort', () => probes.stop(), { once: true });
     const kubelet: Kubelet = new Kubelet(
-      { client, informers, cri, recorder, clock: realClock, logger: kubeletLogger, volumes, probes },
+      { client, informers, cri, recorder, clock: realClock, logger: kubeletLogger, volumes, probes, containerdEvents },
       {
         nodeName: opts.nodeName,
         nodeIP: opts.nodeIP,
@@ -161,23 +186,105 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
       },
     );
     void volumes.run(signal).catch((err: unknown) => logger.error({ err }, 'volume manager stopped with an error'));
-    if (opts.kubeletTls) {
+    const serveKubeletApi = async (tls: { certPem: string; keyPem: string; clientCaPem: string }) => {
       // The kubelet API: logs, exec, attach, port-forward and stats for the API server only.
       const server = new KubeletServer({
         cri,
         podByName: (ns, name) => kubelet.pods().find((p) => p.metadata.namespace === ns && p.metadata.name === name) as any,
         logDir: (pod, container) => join(kubelet.syncer.podDir(pod as any), container),
-        tls: opts.kubeletTls,
+        tls,
         logger: kubeletLogger.child({ component: 'kubelet-server' }),
         nodeName: opts.nodeName,
         containerdAddress: criSocket,
       });
       await server.listen(opts.kubeletPort ?? 10250, signal);
+    };
+    if (opts.kubeletTls) await serveKubeletApi(opts.kubeletTls);
+    else if (opts.kubeletServingTlsFor) {
+      const servingTlsFor = opts.kubeletServingTlsFor;
+      void kubelet.registration
+        .then(async (node) => !signal.aborted && (await serveKubeletApi(await servingTlsFor(node))))
+        .catch((err: unknown) => logger.error({ err }, 'kubelet API not served: no serving certificate'));
+    }
+    let routesRun: Promise<void> | undefined;
+    if (opts.routePodCIDRs) {
+      void kubelet.registration.then(
+        () => {
+          if (signal.aborted) return;
+          const routes = new RouteController({ client: watchClient, nodeName: opts.nodeName, logger: logger.child({ component: 'pod-routes' }) });
+          routesRun = routes.run(signal).catch((err: unknown) => logger.error({ err }, 'pod route controller stopped with an error'));
+        },
+        () => undefined,
+      );
     }
     const run = kubelet.run(signal);
+    // The service proxy starts once the Node exists (its rules depend on which endpoints are local).
+    let proxyRun: Promise<void> | undefined;
+    void kubelet.registration.then(
+      () => {
+        if (signal.aborted) return;
+        proxyRun = (async () => {
+          const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(KUBE_PROXY_USER, []) : opts.serverClientConfig;
+          await runNodeServiceProxy(
+            { clientConfig, nodeName: opts.nodeName, nodeIP: opts.nodeIP, clusterCIDR: opts.clusterCIDR, bridge: opts.cniBridge, removeOnStop: opts.removePodsOnStop, logger: opts.logger },
+            signal,
+          );
+        })().catch((err: unknown) => logger.error({ err }, 'service proxy stopped with an error'));
+      },
+      () => undefined,
+    );
+    // The ingress controller registers this node as an endpoint of k8ts-ingress, so the Node must exist.
+    let ingressRun: Promise<void> | undefined;
+    const ingress = opts.ingress;
+    if (ingress) {
+      void kubelet.registration.then(
+        () => {
+          if (signal.aborted) return;
+          ingressRun = (async () => {
+            const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(INGRESS_USER, []) : opts.serverClientConfig;
+            await runNodeIngress({ clientConfig, nodeName: opts.nodeName, nodeIP: opts.nodeIP, ...ingress, logger: opts.logger }, signal);
+          })().catch((err: unknown) => logger.error({ err }, 'ingress controller stopped with an error'));
+        },
+        () => undefined,
+      );
+    }
+    // Cluster DNS listens on the pod bridge's gateway, known once the Node has its pod range.
+    let dnsRun: Promise<void> | undefined;
+    void kubelet.registration.then(
+      (node) => {
+        if (signal.aborted) return;
+        dnsRun = (async () => {
+          const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(CLUSTER_DNS_USER, []) : opts.serverClientConfig;
+          // Read as the node (the DNS identity may not read Nodes): its slice is then owned by the Node.
+          const nodeUid = (await client.get(R.nodes, '', opts.nodeName).catch(() => undefined))?.metadata.uid;
+          await runNodeClusterDns(
+            { clientConfig, nodeName: opts.nodeName, nodeUid, podCIDR: node.podCIDR, bridge: opts.cniBridge, clusterDNS: opts.clusterDNS ?? '10.43.0.10', clusterDomain: opts.clusterDomain, logger: opts.logger },
+            signal,
+          );
+        })().catch((err: unknown) => logger.error({ err }, 'cluster DNS stopped with an error'));
+      },
+      () => undefined,
+    );
+    // The local-path driver's node half: announces the storage directory, removes released data.
+    let localPathRun: Promise<void> | undefined;
+    void kubelet.registration.then(
+      () => {
+        if (signal.aborted) return;
+        localPathRun = (async () => {
+          const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(LOCAL_PATH_NODE_USER, []) : opts.serverClientConfig;
+          await runLocalPathNode({ clientConfig, nodeClient: client, nodeName: opts.nodeName, dataDir: opts.dataDir, pathsInUse: () => volumes.claimPathsInUse(), logger }, signal);
+        })().catch((err: unknown) => logger.error({ err }, 'local-path node service stopped with an error'));
+      },
+      () => undefined,
+    );
     const done = run
       .catch((err: unknown) => logger.error({ err }, 'kubelet stopped with an error'))
       .finally(async () => {
+        await proxyRun;
+        await ingressRun;
+        await dnsRun;
+        await routesRun;
+        await localPathRun;
         await recorder.flush().catch(() => undefined);
         await shutdown();
         logger.info('node agent stopped');
@@ -189,7 +296,8 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
   }
 }
 
-/** Removes the host networking the agent installed (routes, pod bridge). For `k8ts agent --cleanup`. */
-export async function cleanupAgentNetworking(opts: { clusterCIDR?: string; serviceCIDR?: string } = {}): Promise<void> {
-  await cleanupNodeNetworking({ clusterCIDR: opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR });
+/** Removes the host networking the agent installed (routes, pod bridge, service rules). For `k8ts agent --cleanup`. */
+export async function cleanupAgentNetworking(opts: { clusterCIDR?: string; serviceCIDR?: string; bridge?: string } = {}): Promise<void> {
+  await cleanupNodeNetworking({ clusterCIDR: opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, bridge: opts.bridge });
+  await removeNodeServiceRules(opts.bridge).catch(() => undefined);
 }

@@ -7,9 +7,10 @@ import pino from 'pino';
 import { startControlPlane } from '../controlplane/control-plane.js';
 import { simCommand } from './sim-command.js';
 import { agentCommand } from './agent-command.js';
-import { tokenCommand } from './token-command.js';
+import { parseDurationSeconds, tokenCommand } from './token-command.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
 import { startAgent } from '../agent/agent.js';
+import { ingressPortsFromFlags } from '../ingress/node-ingress.js';
 import { primaryIPv4 } from '../agent/node-ip.js';
 import { clusterDNSAddress } from '../agent/cluster-addresses.js';
 
@@ -30,18 +31,31 @@ Server flags:
   --datastore-endpoint URL   etcd://host:port[,host:port...] (default: SQLite in the data dir)
   --service-cidr CIDR        Service IP range (default 10.43.0.0/16)
   --cluster-cidr CIDR        Pod IP range (default 10.42.0.0/16)
+  --cluster-domain NAME      the cluster DNS zone (default cluster.local)
   --no-agent                 run the control plane only
   --node-name NAME           the local node's name (default: the host name)
   --node-ip IP               the local node's address (default: the host's primary IPv4 address)
   --kubelet-port PORT        the kubelet API port (default 10250)
   --cni-bridge NAME          the pod bridge (default cni0); lets several clusters share one host
   --remove-pods-on-stop      stop and remove every pod sandbox when the server stops
+  --ingress-http-port PORT   the built-in ingress controller's HTTP port on the node address (default 80)
+  --ingress-https-port PORT  its HTTPS port (default 443)
+  --no-ingress               do not run the built-in ingress controller
+  --cluster-signing-duration D  longest certificate the CSR signers issue (default 8760h)
+  --kubelet-client-certificate-duration D  node client certificate lifetime (default: the signing duration)
   --sim-nodes N              register N simulated nodes (pods run without containers)
   --token-auth-file FILE     static bearer tokens (CSV: token,user,uid,"group1,group2")
   --encryption-provider-config FILE  EncryptionConfiguration for Secrets at rest (aescbc, aesgcm, secretbox, identity)
   --audit-log-path FILE      audit events as JSON lines; --audit-policy-file FILE selects levels
   --log-level LEVEL          trace|debug|info|warn|error (default info)
 `;
+
+function durationFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const s = parseDurationSeconds(v);
+  if (!s) throw new Error(`invalid --${name} ${v}: want a duration such as 24h or 90s`);
+  return s;
+}
 
 function defaultDataDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/k8ts' : join(homedir(), '.k8ts');
@@ -83,12 +97,18 @@ async function server(args: string[]): Promise<void> {
       'datastore-endpoint': { type: 'string' },
       'service-cidr': { type: 'string', default: '10.43.0.0/16' },
       'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
       'no-agent': { type: 'boolean', default: false },
       'node-name': { type: 'string' },
       'node-ip': { type: 'string' },
       'kubelet-port': { type: 'string', default: '10250' },
+      'ingress-http-port': { type: 'string' },
+      'ingress-https-port': { type: 'string' },
+      'no-ingress': { type: 'boolean', default: false },
       'cni-bridge': { type: 'string' },
       'remove-pods-on-stop': { type: 'boolean', default: false },
+      'cluster-signing-duration': { type: 'string' },
+      'kubelet-client-certificate-duration': { type: 'string' },
       'sim-nodes': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'token-auth-file': { type: 'string' },
@@ -125,6 +145,11 @@ async function server(args: string[]): Promise<void> {
       auditLogPath: values['audit-log-path'],
       auditPolicyFile: values['audit-policy-file'],
       serviceCidr: values['service-cidr']!,
+      clusterCidr: values['cluster-cidr'],
+      signingTtlSeconds: durationFlag('cluster-signing-duration', values['cluster-signing-duration']),
+      signingTtlSecondsBySigner: values['kubelet-client-certificate-duration']
+        ? { 'kubernetes.io/kube-apiserver-client-kubelet': durationFlag('kubelet-client-certificate-duration', values['kubelet-client-certificate-duration'])! }
+        : undefined,
       logger,
     },
     ac.signal,
@@ -142,6 +167,7 @@ async function server(args: string[]): Promise<void> {
         nodeName,
         nodeIP,
         kubeletPort,
+        ingress: ingressPortsFromFlags(values['ingress-http-port'], values['ingress-https-port'], values['no-ingress']),
         cniBridge: values['cni-bridge'],
         removePodsOnStop: values['remove-pods-on-stop'],
         kubeletTls: await cp.kubeletServingTls(nodeName, [nodeIP, '127.0.0.1']),
@@ -150,6 +176,7 @@ async function server(args: string[]): Promise<void> {
         clusterCIDR: values['cluster-cidr'],
         serviceCIDR: values['service-cidr'],
         clusterDNS: clusterDNSAddress(values['service-cidr']!),
+        clusterDomain: values['cluster-domain'],
         logger: logger.child({ component: 'agent' }),
       },
       ac.signal,

@@ -15,6 +15,11 @@ import { disruptionControllerDescriptor } from './disruption/disruption-controll
 import { resourceQuotaControllerDescriptor } from './resourcequota/resourcequota-controller.js';
 import { horizontalPodAutoscalerControllerDescriptor } from './podautoscaler/podautoscaler-controller.js';
 import { clusterRoleAggregationControllerDescriptor } from './clusterroleaggregation/clusterroleaggregation-controller.js';
+import { serviceLBControllerDescriptor } from './servicelb/servicelb-controller.js';
+import { persistentVolumeBinderDescriptor } from './volume/persistentvolume/binder-controller.js';
+import { localPathProvisionerDescriptor } from './volume/provisioner/provisioner-controller.js';
+import { pvcProtectionDescriptor } from './volume/protection/pvc-protection-controller.js';
+import { pvProtectionDescriptor } from './volume/protection/pv-protection-controller.js';
 
 export const allControllers: ControllerDescriptor[] = [
   replicasetControllerDescriptor,
@@ -32,4 +37,9 @@ export const allControllers: ControllerDescriptor[] = [
   resourceQuotaControllerDescriptor,
   horizontalPodAutoscalerControllerDescriptor,
   clusterRoleAggregationControllerDescriptor,
+  serviceLBControllerDescriptor,
+  persistentVolumeBinderDescriptor,
+  localPathProvisionerDescriptor,
+  pvcProtectionDescriptor,
+  pvProtectionDescriptor,
 ];

@@ -1,7 +1,11 @@
 // Objects every cluster starts with: the four built-in namespaces and the `kubernetes` Service
-// (first address of the service range) with Endpoints pointing at this API server.
+// (first address of the service range) with Endpoints pointing at this API server, and the
+// default StorageClass `local-path`.
 import type { InProcessClient } from './in-process-client.js';
 import { firstServiceIP } from './control-plane.js';
+import { defaultStorageClass } from '../storage/local-path/default-class.js';
+import { ingressBootstrapObjects } from '../ingress/cluster-objects.js';
+import { dnsBootstrapObjects } from '../dns/cluster-objects.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -21,4 +25,10 @@ export async function bootstrap(client: InProcessClient, serviceCidr: string, po
     metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
   } as any);
+  // As k3s: created once; an admin may change its default-class annotation or delete it (it then comes back at restart).
+  await client.ensure('storage.k8s.io', 'storageclasses', '', defaultStorageClass());
+  // The built-in ingress controller's IngressClass `k8ts` (default) and its LoadBalancer Service.
+  for (const o of ingressBootstrapObjects()) await client.ensure(o.group, o.plural, o.namespace, o.obj);
+  // The kube-dns Service (10th service address, no selector: each agent's cluster DNS adds its endpoint).
+  for (const o of dnsBootstrapObjects(serviceCidr)) await client.ensure(o.group, o.plural, o.namespace, o.obj);
 }

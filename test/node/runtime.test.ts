@@ -175,20 +175,23 @@ test('the supervisor restarts containerd when it dies', { skip }, async () => {
   }
 });
 
-test('node networking: ip_forward on, unreachable routes for the cluster ranges, idempotent', { skip }, async () => {
+test('node networking: ip_forward on, pod range unreachable, service range onto the pod bridge, idempotent', { skip }, async () => {
   const { execFileSync } = await import('node:child_process');
-  const { setupNodeNetworking, removeClusterRoutes } = await import('../../src/kubelet/network/cni-config.js');
-  const unreachable = () => execFileSync('ip', ['route', 'show', 'type', 'unreachable'], { encoding: 'utf8' });
-  const had = unreachable();
-  await setupNodeNetworking();
-  await setupNodeNetworking();
-  const routes = unreachable();
-  assert.match(routes, /^unreachable 10\.42\.0\.0\/16/m);
-  assert.match(routes, /^unreachable 10\.43\.0\.0\/16/m);
-  assert.equal((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim(), '1');
-  // leave routes another agent on this machine installed
-  if (!had.includes('10.42.0.0/16')) await removeClusterRoutes({ serviceCIDR: '255.255.255.255/32' });
-  if (!had.includes('10.43.0.0/16')) await removeClusterRoutes({ clusterCIDR: '255.255.255.255/32' });
+  const { setupNodeNetworking, removeClusterRoutes, deletePodBridge } = await import('../../src/kubelet/network/cni-config.js');
+  // Ranges and a bridge name of this test's own, so agents running on this machine are not disturbed.
+  const net = { clusterCIDR: '10.99.0.0/16', serviceCIDR: '10.98.0.0/16', bridge: `k8tsr${process.pid % 100000}` };
+  const routes = () => execFileSync('ip', ['route', 'show'], { encoding: 'utf8' });
+  try {
+    await setupNodeNetworking(net);
+    await setupNodeNetworking(net);
+    assert.match(routes(), /^unreachable 10\.99\.0\.0\/16/m);
+    assert.match(routes(), new RegExp(`^10\\.98\\.0\\.0/16 dev ${net.bridge}`, 'm'));
+    assert.equal((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim(), '1');
+  } finally {
+    await removeClusterRoutes(net);
+    await deletePodBridge(net.bridge);
+  }
+  assert.doesNotMatch(routes(), /10\.9[89]\.0\.0\/16/);
 });
 
 test('GetContainerEvents streams or says UNIMPLEMENTED (containerd 1.6)', { skip }, async () => {

@@ -37,7 +37,7 @@ export class MissingPrerequisitesError extends Error {
     super(
       `the node agent cannot start; missing: ${missing.join(', ')}.\n` +
         'On Debian/Ubuntu install them with:\n' +
-        '  apt-get install -y containerd runc containernetworking-plugins iptables busybox-static\n' +
+        '  apt-get install -y containerd runc containernetworking-plugins iptables nftables busybox-static\n' +
         '(or run with --no-agent for a control plane only, or pass --container-runtime-endpoint)',
     );
     this.name = 'MissingPrerequisitesError';
@@ -58,6 +58,8 @@ export function checkPrerequisites(opts: { cniBinDir: string; needContainerd: bo
       else missing.push(`${name} (not on PATH)`);
     }
   }
+  // The service proxy programs the node with nftables.
+  if (!findBinary('nft')) missing.push('nft (nftables, not on PATH)');
   const plugins = REQUIRED_CNI_PLUGINS.filter((p) => !isExecutable(join(opts.cniBinDir, p)));
   if (plugins.length) missing.push(`CNI plugins ${plugins.join(', ')} (in ${opts.cniBinDir})`);
   if (missing.length) throw new MissingPrerequisitesError(missing);

@@ -1,7 +1,10 @@
 // Node networking set-up owned by the agent: the CNI conflist containerd's CRI plugin uses for
 // pods (bridge + host-local + portmap; containerd adds loopback itself), IP forwarding and
-// br_netfilter, and `unreachable` routes that keep the cluster's pod and service ranges from
-// leaking onto the host's real network. It never programs Service rules (that is kube-proxy's).
+// br_netfilter, an `unreachable` route that keeps the cluster's pod range from leaking onto the
+// host's real network, and a route for the service range onto the pod bridge, so host-originated
+// ClusterIP traffic has a route for the proxy's rules to rewrite while addresses no Service owns stay
+// on the bridge instead of going to the default gateway. It never programs Service rules (that is
+// kube-proxy's).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -70,6 +73,8 @@ export async function writeCniConfig(confDir: string, input: CniConfigInput): Pr
 export interface NodeNetworkInput {
   clusterCIDR?: string;
   serviceCIDR?: string;
+  /** the pod bridge (default cni0), which also carries the service range's route */
+  bridge?: string;
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {
@@ -83,9 +88,10 @@ async function writeSysctl(path: string, value: string): Promise<boolean> {
 }
 
 /**
- * Turns on IP forwarding and bridge netfilter, and installs `unreachable` routes for the
- * cluster and service ranges (connected routes to the node's own pod bridge are more specific
- * and win). Idempotent. Returns warnings for optional steps that failed.
+ * Turns on IP forwarding and bridge netfilter, installs an `unreachable` route for the cluster range
+ * (connected routes to the node's own pod bridge and routes to other nodes' ranges are more specific
+ * and win) and routes the service range into a dummy device. Idempotent. Returns warnings for
+ * optional steps that failed.
  */
 export async function setupNodeNetworking(input: NodeNetworkInput = {}): Promise<string[]> {
   const warnings: string[] = [];
@@ -96,17 +102,19 @@ export async function setupNodeNetworking(input: NodeNetworkInput = {}): Promise
   if (!(await writeSysctl('/proc/sys/net/bridge/bridge-nf-call-iptables', '1').catch(() => false))) {
     warnings.push('bridge-nf-call-iptables not set: Service traffic between pods on one bridge may bypass iptables');
   }
-  for (const cidr of [input.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, input.serviceCIDR ?? DEFAULT_SERVICE_CIDR]) {
-    await run('ip', ['route', 'replace', 'unreachable', cidr]);
-  }
+  await run('ip', ['route', 'replace', 'unreachable', input.clusterCIDR ?? DEFAULT_CLUSTER_CIDR]);
+  // The bridge plugin adopts a bridge that already exists (and gives it the gateway address later).
+  const bridge = input.bridge ?? DEFAULT_BRIDGE;
+  if (!existsSync(`/sys/class/net/${bridge}`)) await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  await run('ip', ['link', 'set', bridge, 'up']);
+  await run('ip', ['route', 'replace', input.serviceCIDR ?? DEFAULT_SERVICE_CIDR, 'dev', bridge]);
   return warnings;
 }
 
-/** Removes the `unreachable` routes setupNodeNetworking installed. */
+/** Removes the routes setupNodeNetworking installed (deletePodBridge removes the bridge). */
 export async function removeClusterRoutes(input: NodeNetworkInput = {}): Promise<void> {
-  for (const cidr of [input.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, input.serviceCIDR ?? DEFAULT_SERVICE_CIDR]) {
-    await run('ip', ['route', 'del', 'unreachable', cidr]).catch(() => undefined);
-  }
+  await run('ip', ['route', 'del', 'unreachable', input.clusterCIDR ?? DEFAULT_CLUSTER_CIDR]).catch(() => undefined);
+  await run('ip', ['route', 'del', input.serviceCIDR ?? DEFAULT_SERVICE_CIDR, 'dev', input.bridge ?? DEFAULT_BRIDGE]).catch(() => undefined);
 }
 
 /** Deletes the pod bridge (its veths are gone once every sandbox is removed). */
@@ -151,7 +159,7 @@ function splitRule(rule: string): string[] {
 }
 
 /** Undoes setupNodeNetworking and removes the pod bridge (for `--cleanup`). */
-export async function cleanupNodeNetworking(input: NodeNetworkInput & { bridge?: string } = {}): Promise<void> {
+export async function cleanupNodeNetworking(input: NodeNetworkInput = {}): Promise<void> {
   await removeClusterRoutes(input);
   await deletePodBridge(input.bridge);
 }
