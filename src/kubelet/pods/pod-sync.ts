@@ -11,8 +11,10 @@ import { R } from '../../client/resources.js';
 import { isNotFound, type KubeClient } from '../../client/types.js';
 import { jsonEqual } from '../../sim/pod-status.js';
 import { Backoff } from './backoff.js';
+import { RuntimeGate } from './runtime-gate.js';
 import { ANNOTATION_TERMINATION_MESSAGE_PATH, ANNOTATION_TERMINATION_MESSAGE_POLICY, LABEL_POD_UID, type CriContainerStatus, type CriMount, type CriPort, type PodSandboxConfig } from './cri-port.js';
 import { podDNSConfig, parseResolvConf, type DnsSettings } from './dns.js';
+import { ETC_HOSTS, ensureHostsFile } from './etc-hosts.js';
 import { buildEnv, expandCommand, referencedObjects } from './env.js';
 import { runHook } from './hooks.js';
 import { authsFor, pullPolicyOf } from './image-auth.js';
@@ -40,6 +42,8 @@ export interface ProbeHost {
   onChange?(cb: (podUID: string) => void): void;
   /** Called when a liveness or startup probe gave up on a container: restart it. */
   onLivenessFailure?(cb: (podUID: string, containerName: string, probeType: string, output: string) => void): void;
+  /** Called on every failed probe attempt with upstream's message ("Liveness probe failed: ..."). */
+  onUnhealthy?(cb: (podUID: string, containerName: string, probeType: string, message: string) => void): void;
 }
 
 export interface PodSyncDeps {
@@ -72,9 +76,13 @@ interface PodState {
   lastWritten?: { uid: string | undefined; status: Obj };
   sandboxStopped?: string;
   volumesReady: boolean;
+  /** When the kubelet first saw the pod: its place in the runtime gate. */
+  order: number;
 }
 
 const CONFIG_ERROR_RETRY_MS = 2_000;
+/** How long a failed pull shows as ErrImagePull before back-off shows as ImagePullBackOff (upstream's pod worker back-off). */
+const ERR_IMAGE_PULL_SHOWN_MS = 10_000;
 const DEFAULT_GRACE_S = 30;
 const POST_START_TIMEOUT_MS = 30_000;
 const NS_PER_MS = 1e6;
@@ -82,8 +90,12 @@ const NS_PER_MS = 1e6;
 export class PodSyncer {
   private readonly states = new Map<string, PodState>();
   private readonly exitedStatus = new Map<string, CriContainerStatus>();
+  private readonly sandboxIPs = new Map<string, string[]>();
   readonly crashBackoff = new Backoff();
   readonly pullBackoff = new Backoff();
+  /** Sandbox creation and container create/start, a few at a time, the oldest pods first. */
+  readonly gate = new RuntimeGate();
+  private nextOrder = 0;
   private hostDNS?: Promise<DnsSettings['host']>;
 
   constructor(private readonly deps: PodSyncDeps) {}
@@ -91,7 +103,7 @@ export class PodSyncer {
   /** The state a sync left (waiting reasons), for tests and the status of deleted pods. */
   stateOf(uid: string): PodState {
     let s = this.states.get(uid);
-    if (!s) this.states.set(uid, (s = { waiting: new Map(), kill: new Map(), volumesReady: false }));
+    if (!s) this.states.set(uid, (s = { waiting: new Map(), kill: new Map(), volumesReady: false, order: this.nextOrder++ }));
     return s;
   }
 
@@ -118,9 +130,15 @@ export class PodSyncer {
     if (newest) {
       let ips: string[] = [];
       if (newest.state === 'SANDBOX_READY') {
-        const st = await runtime.podSandboxStatus({ pod_sandbox_id: newest.id }).catch(() => ({ status: undefined }));
-        const net = st.status?.network;
-        if (net?.ip) ips = [net.ip, ...(net.additional_ips ?? []).map((x) => x.ip)];
+        // A sandbox keeps its addresses for life; asking again costs containerd a shim round trip per sync.
+        const known = this.sandboxIPs.get(newest.id);
+        if (known) ips = known;
+        else {
+          const st = await runtime.podSandboxStatus({ pod_sandbox_id: newest.id }).catch(() => ({ status: undefined }));
+          const net = st.status?.network;
+          if (net?.ip) ips = [net.ip, ...(net.additional_ips ?? []).map((x) => x.ip)];
+          if (st.status) this.sandboxIPs.set(newest.id, ips);
+        }
       }
       sandbox = { id: newest.id, ready: newest.state === 'SANDBOX_READY', ips };
     }
@@ -182,15 +200,16 @@ export class PodSyncer {
       return undefined;
     }
 
+    // Volumes are set up while the sandbox is created (it does not need them; containers do).
+    let volumesSetUp: Promise<Error | undefined> | undefined;
     if (!st.volumesReady && this.deps.volumes) {
-      try {
-        await this.deps.volumes.setUp(pod);
-        st.volumesReady = true;
-      } catch (err) {
-        this.deps.recorder.event(pod, 'Warning', 'FailedMount', (err as Error).message);
-        await this.writeStatus(pod, rt, st);
-        return CONFIG_ERROR_RETRY_MS;
-      }
+      volumesSetUp = this.deps.volumes.setUp(pod).then(
+        () => {
+          st.volumesReady = true;
+          return undefined;
+        },
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      );
     }
 
     let requeue: number | undefined;
@@ -211,7 +230,7 @@ export class PodSyncer {
       }
       const attempt = rt.sandbox ? rt.sandboxAttempt + 1 : 0;
       try {
-        await this.runSandbox(pod, attempt);
+        await this.gate.run(st.order, () => this.runSandbox(pod, attempt));
         if (rt.sandbox) this.deps.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       } catch (err) {
         this.deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
@@ -219,6 +238,12 @@ export class PodSyncer {
         return this.crashBackoff.next(`${uid}/sandbox`, now);
       }
       rt = await this.inspect(uid);
+    }
+    const volumeError = await volumesSetUp;
+    if (volumeError) {
+      this.deps.recorder.event(pod, 'Warning', 'FailedMount', volumeError.message);
+      await this.writeStatus(pod, rt, st);
+      return CONFIG_ERROR_RETRY_MS;
     }
     const sandboxId = rt.sandbox!.id;
     const sbConfig = await this.sandboxConfigFor(pod, rt.sandboxAttempt);
@@ -365,11 +390,15 @@ export class PodSyncer {
     await writeFile(messageFile, '', { mode: 0o666 });
     await chmod(messageFile, 0o666);
     mounts = [...mounts, { container_path: terminationMessagePath(c), host_path: messageFile, readonly: false }];
+    if (!mounts.some((m) => m.container_path === ETC_HOSTS)) {
+      const hosts = await ensureHostsFile(this.podDir(pod), pod, ctx.podIP, this.deps.clusterDomain);
+      if (hosts) mounts = [...mounts, hosts];
+    }
     const config = containerConfig({ pod, container: c, attempt, image, env: envResult.env, command, args, mounts });
     await mkdir(path.join(this.podDir(pod), c.name), { recursive: true });
     let containerId: string;
     try {
-      containerId = (await this.deps.cri.runtime.createContainer({ pod_sandbox_id: ctx.sandboxId, config, sandbox_config: ctx.sbConfig })).container_id;
+      containerId = (await this.gate.run(st.order, () => this.deps.cri.runtime.createContainer({ pod_sandbox_id: ctx.sandboxId, config, sandbox_config: ctx.sbConfig }))).container_id;
     } catch (err) {
       const message = (err as Error).message;
       st.waiting.set(c.name, { reason: 'CreateContainerError', message });
@@ -378,7 +407,7 @@ export class PodSyncer {
     }
     recorder.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
     try {
-      await this.deps.cri.runtime.startContainer({ container_id: containerId });
+      await this.gate.run(st.order, () => this.deps.cri.runtime.startContainer({ container_id: containerId }));
     } catch (err) {
       const message = (err as Error).message;
       st.waiting.set(c.name, { reason: 'RunContainerError', message });
@@ -424,6 +453,13 @@ export class PodSyncer {
     const prev = st.waiting.get(c.name);
     const lastFailure = this.pullFailures.get(key);
     if (lastFailure !== undefined && this.pullBackoff.inBackoffSince(key, lastFailure, now)) {
+      // Upstream looks at a pod whose sync failed again only after its worker back-off (10 s), so
+      // ErrImagePull stays that long; this kubelet also syncs on its own status writes, which would
+      // turn it into ImagePullBackOff within milliseconds.
+      const shownUntil = lastFailure + ERR_IMAGE_PULL_SHOWN_MS;
+      if (prev?.reason === 'ErrImagePull' && now < shownUntil) {
+        return Math.min(shownUntil - now, this.pullBackoff.remaining(key, lastFailure, now)) + 1;
+      }
       st.waiting.set(c.name, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
       if (prev?.reason !== 'ImagePullBackOff') recorder.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
       return this.pullBackoff.remaining(key, lastFailure, now) + 1;
@@ -502,6 +538,7 @@ export class PodSyncer {
     await Promise.all(rt.all.map((c) => runtime.removeContainer({ container_id: c.id }).catch(ignoreNotFound)));
     for (const c of rt.all) this.exitedStatus.delete(c.id);
     for (const id of rt.sandboxes) await runtime.removePodSandbox({ pod_sandbox_id: id }).catch(ignoreNotFound);
+    for (const id of rt.sandboxes) this.sandboxIPs.delete(id);
   }
 
   /** A finished pod: stop leftovers (sidecars) and the sandbox, keep the containers for their logs. */
