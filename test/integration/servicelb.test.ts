@@ -43,10 +43,11 @@ test('a LoadBalancer Service gets the Ready nodes as its ingress, and loses it w
   await h.client.update(R.nodes, '', { ...n2, status: { ...(n2 as any).status, conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'down', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] } } as KubeObject, { subresource: 'status' });
   await eventually(async () => (await ingressOf('web')).length === 1, 10_000, 'NotReady node removed');
 
+  // As `kubectl patch -p '{"spec":{"type":"ClusterIP"}}'`: the server sheds the node ports and policies.
   const svc = await h.client.get<KubeObject>(R.services, NS, 'web');
-  const { externalTrafficPolicy: _e, allocateLoadBalancerNodePorts: _a, ...spec } = (svc as any).spec;
-  spec.ports = spec.ports.map(({ nodePort: _n, ...p }: any) => p);
-  await h.client.update(R.services, NS, { ...svc, spec: { ...spec, type: 'ClusterIP' } } as KubeObject);
+  const changed = await h.client.update<KubeObject>(R.services, NS, { ...svc, spec: { ...(svc as any).spec, type: 'ClusterIP' } } as KubeObject);
+  assert.equal((changed as any).spec.ports[0].nodePort, undefined);
+  assert.equal((changed as any).spec.externalTrafficPolicy, undefined);
   await eventually(async () => (await ingressOf('web')).length === 0, 10_000, 'ingress cleared after type change');
 });
 

@@ -12,6 +12,7 @@ import * as clusterDefaults from '../defaults/cluster.js';
 import { validatePod, validatePodTemplateSpec, validatePodUpdate } from '../validation/pod.js';
 import * as workloads from '../validation/workloads.js';
 import * as batch from '../validation/batch.js';
+import { dropTypeDependentFields } from './service-type-change.js';
 import * as service from '../validation/service.js';
 import * as config from '../validation/config.js';
 import * as cluster from '../validation/cluster.js';
@@ -76,6 +77,7 @@ const table = new Map<string, ResourceStrategy>([
   [key('', 'Service'), withStatus({
     default: coreDefaults.defaultService,
     prepareForCreate: (o) => { o.status = { loadBalancer: {} }; },
+    prepareForUpdate: dropTypeDependentFields,
     validate: service.validateService,
     validateUpdate: service.validateServiceUpdate,
     nameRule: 'dns1123Label',
