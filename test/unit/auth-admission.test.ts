@@ -11,6 +11,7 @@ import { ResourceQuotaAdmission } from '../../src/auth/admission/resource-quota.
 import { PodSecurity } from '../../src/auth/admission/pod-security/pod-security.js';
 import { evaluatePod, formatViolations } from '../../src/auth/admission/pod-security/checks.js';
 import { DefaultStorageClass } from '../../src/auth/admission/default-storage-class.js';
+import { DefaultIngressClass } from '../../src/auth/admission/default-ingress-class.js';
 import { NodeRestriction } from '../../src/auth/admission/node-restriction.js';
 
 const info = (group: string, plural: string) => builtinResources.find((r) => r.group === group && r.plural === plural)!;
@@ -171,6 +172,26 @@ describe('DefaultStorageClass', () => {
     const explicit = { metadata: { name: 'd', namespace: 'default' }, spec: { storageClassName: '' } };
     await plugin.admit(req('', 'persistentvolumeclaims', explicit));
     assert.equal((explicit as any).spec.storageClassName, '');
+  });
+});
+
+describe('DefaultIngressClass', () => {
+  it('gives an Ingress without a class the newest default class; explicit or legacy-annotated ones keep theirs', async () => {
+    const cls = (name: string, created: string, isDefault: boolean): KubeObject => ({
+      metadata: { name, creationTimestamp: created, annotations: isDefault ? { 'ingressclass.kubernetes.io/is-default-class': 'true' } : {} },
+    });
+    const plugin = new DefaultIngressClass(staticLookup({
+      'networking.k8s.io/ingressclasses': [cls('old', '2026-01-01T00:00:00Z', true), cls('k8ts', '2026-02-01T00:00:00Z', true), cls('other', '2026-03-01T00:00:00Z', false)],
+    }));
+    const plain = { metadata: { name: 'a', namespace: 'default' }, spec: {} };
+    await plugin.admit(req('networking.k8s.io', 'ingresses', plain));
+    assert.equal((plain as any).spec.ingressClassName, 'k8ts');
+    const explicit = { metadata: { name: 'b', namespace: 'default' }, spec: { ingressClassName: 'other' } };
+    await plugin.admit(req('networking.k8s.io', 'ingresses', explicit));
+    assert.equal((explicit as any).spec.ingressClassName, 'other');
+    const legacy = { metadata: { name: 'c', namespace: 'default', annotations: { 'kubernetes.io/ingress.class': 'nginx' } }, spec: {} };
+    await plugin.admit(req('networking.k8s.io', 'ingresses', legacy));
+    assert.equal((legacy as any).spec.ingressClassName, undefined);
   });
 });
 

@@ -5,6 +5,7 @@
 import type { AdmissionPlugin } from '../types.js';
 import type { AdmissionRequest } from './attributes.js';
 import { DefaultStorageClass } from './default-storage-class.js';
+import { DefaultIngressClass } from './default-ingress-class.js';
 import { DefaultTolerationSeconds } from './default-toleration-seconds.js';
 import { LimitRanger } from './limit-ranger.js';
 import type { ObjectLookup } from './lookup.js';
@@ -13,6 +14,7 @@ import { PodSecurity, type PodSecurityDefaults } from './pod-security/pod-securi
 import { ResourceQuotaAdmission } from './resource-quota.js';
 import { ServiceAccountAdmission } from './service-account.js';
 import { StorageObjectInUseProtection } from './storage-object-in-use-protection.js';
+import { PersistentVolumeClaimResize } from './persistent-volume-claim-resize.js';
 import type { ServiceResolver } from './webhook/caller.js';
 import { MutatingAdmissionWebhook, ValidatingAdmissionWebhook } from './webhook/dispatcher.js';
 import type { Webhook } from './webhook/matching.js';
@@ -51,6 +53,8 @@ export function defaultPlugins(deps: AdmissionChainDeps): AdmissionPlugin[] {
     new DefaultTolerationSeconds(),
     new DefaultStorageClass(lookup),
     new StorageObjectInUseProtection(),
+    new PersistentVolumeClaimResize(lookup),
+    new DefaultIngressClass(lookup),
     new MutatingAdmissionWebhook(hooks),
     new ValidatingAdmissionPolicyPlugin(lookup, deps.resolveKind),
     new ValidatingAdmissionWebhook(hooks),
