@@ -16,6 +16,7 @@ import { attachCluster, freePort, startCluster, type Cluster } from './cluster.j
 import { startImageRegistry, type ImageRegistry } from './image-registry.js';
 import { nodeRuntimeUnavailable, unmountBelow } from './node-runtime.js';
 import { cleanupNodeNetworking } from '../../src/kubelet/network/cni-config.js';
+import { removeNodeServiceRules } from '../../src/proxy/node-proxy.js';
 
 export const SHARED_NODE_KUBECONFIG_ENV = 'K8TS_TEST_NODE_KUBECONFIG';
 
@@ -111,6 +112,8 @@ export async function startNodeCluster(opts: NodeClusterOptions = {}): Promise<N
       await stopServer();
       await unmountBelow(dataDir).catch(() => undefined);
       await cleanupNodeNetworking({ clusterCIDR: info.clusterCIDR, serviceCIDR: info.serviceCIDR, bridge: info.bridge });
+      // The agent removes its service rules when it stops; this covers a server that had to be killed.
+      await removeNodeServiceRules(info.bridge).catch(() => undefined);
       await registry.stop();
     },
   };
