@@ -38,6 +38,7 @@ Server flags:
   --kubelet-port PORT        the kubelet API port (default 10250)
   --cni-bridge NAME          the pod bridge (default cni0); lets several clusters share one host
   --remove-pods-on-stop      stop and remove every pod sandbox when the server stops
+  --host-gw                  route other nodes' pod ranges via their node addresses (joined agents: k8ts agent --host-gw)
   --ingress-http-port PORT   the built-in ingress controller's HTTP port on the node address (default 80)
   --ingress-https-port PORT  its HTTPS port (default 443)
   --no-ingress               do not run the built-in ingress controller
@@ -107,6 +108,7 @@ async function server(args: string[]): Promise<void> {
       'no-ingress': { type: 'boolean', default: false },
       'cni-bridge': { type: 'string' },
       'remove-pods-on-stop': { type: 'boolean', default: false },
+      'host-gw': { type: 'boolean', default: false },
       'cluster-signing-duration': { type: 'string' },
       'kubelet-client-certificate-duration': { type: 'string' },
       'sim-nodes': { type: 'string' },
@@ -170,6 +172,7 @@ async function server(args: string[]): Promise<void> {
         ingress: ingressPortsFromFlags(values['ingress-http-port'], values['ingress-https-port'], values['no-ingress']),
         cniBridge: values['cni-bridge'],
         removePodsOnStop: values['remove-pods-on-stop'],
+        routePodCIDRs: values['host-gw'],
         kubeletTls: await cp.kubeletServingTls(nodeName, [nodeIP, '127.0.0.1']),
         serverClientConfig: await cp.clientConfig(`system:node:${nodeName}`, ['system:nodes']),
         clientConfigFor: (user, groups) => cp.clientConfig(user, groups),

@@ -4,7 +4,9 @@
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HttpKubeClient } from '../client/http-client.js';
+import { readFileSync } from 'node:fs';
+import { HttpKubeClient, kubeconfigToConfig } from '../client/http-client.js';
+import { formatJoinToken } from '../agent/join/join-token.js';
 import { R } from '../client/resources.js';
 import { BOOTSTRAP_SECRET_PREFIX, BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_SECRET_TYPE, bootstrapTokenSecret, formatBootstrapToken, generateBootstrapToken } from '../auth/authn/bootstrap-tokens.js';
 
@@ -23,6 +25,8 @@ Flags:
   --ttl DURATION       lifetime, e.g. 24h, 30m; 0 never expires (create; default 24h)
   --description TEXT   human-readable note stored with the token (create)
   --groups G[,G2]      extra groups, each system:bootstrappers:... (create)
+  --with-ca-hash       print the secure join form K10<sha256 of the cluster CA>::<id>.<secret>, which
+                       lets the agent check the server's CA before trusting it (create)
 `;
 
 /** Go-style duration ("1h30m", "90s", "0") in seconds; undefined when malformed. */
@@ -56,6 +60,7 @@ export async function tokenCommand(args: string[], out: (s: string) => void = (s
       ttl: { type: 'string', default: '24h' },
       description: { type: 'string' },
       groups: { type: 'string' },
+      'with-ca-hash': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -65,7 +70,8 @@ export async function tokenCommand(args: string[], out: (s: string) => void = (s
     out(TOKEN_USAGE);
     return;
   }
-  const client = HttpKubeClient.fromKubeconfig(values.kubeconfig ?? defaultKubeconfig(values['data-dir']), { userAgent: 'k8ts-token/v1.32.4' });
+  const kubeconfigPath = values.kubeconfig ?? defaultKubeconfig(values['data-dir']);
+  const client = HttpKubeClient.fromKubeconfig(kubeconfigPath, { userAgent: 'k8ts-token/v1.32.4' });
   try {
     switch (sub) {
       case 'create': {
@@ -75,7 +81,8 @@ export async function tokenCommand(args: string[], out: (s: string) => void = (s
         const groups = values.groups ? values.groups.split(',').map((g) => g.trim()).filter(Boolean) : undefined;
         const secret = bootstrapTokenSecret(token, { ttlSeconds, description: values.description, groups });
         await client.create(R.secrets, BOOTSTRAP_TOKEN_NAMESPACE, secret);
-        out(formatBootstrapToken(token) + '\n');
+        const printed = formatBootstrapToken(token);
+        out((values['with-ca-hash'] ? formatJoinToken(printed, kubeconfigToConfig(readFileSync(kubeconfigPath, 'utf8')).caPem) : printed) + '\n');
         return;
       }
       case 'list': {

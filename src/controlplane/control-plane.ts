@@ -23,7 +23,7 @@ import type { Authorizer } from '../auth/types.js';
 import { EncryptedStore, loadEncryptionConfig } from '../auth/encryption/index.js';
 import { AuditLogger } from '../auth/audit/index.js';
 import { FairQueue } from '../auth/flowcontrol/index.js';
-import { createAuthorization, escalationHooks, reconcileDefaultRBAC, type Authorization } from '../auth/authz/index.js';
+import { controllerUser, createAuthorization, escalationHooks, reconcileDefaultRBAC, type Authorization } from '../auth/authz/index.js';
 import { createSharedInformerFactory } from '../client/informer.js';
 import { ResourceCatalog } from '../apiserver/catalog.js';
 import { createMachinery } from '../apiserver/machinery-impl.js';
@@ -47,6 +47,9 @@ import { rootCACertPublisherDescriptor } from '../controllers/rootcacertpublishe
 import { schedulerDescriptor } from '../scheduler/scheduler.js';
 import { startSimNodes } from '../sim/start-sim-nodes.js';
 import { NamespaceController } from '../controllers/namespace/namespace-controller.js';
+import { DEFAULT_CLUSTER_CIDR, nodeIpamDescriptorWith } from '../controllers/nodeipam/nodeipam-controller.js';
+import { CSR_SIGNING_CONTROLLER_NAME, csrSigningDescriptorWith } from '../controllers/certificates/csr-signing-controller.js';
+import type { ControllerDescriptor } from '../controllers/types.js';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -69,6 +72,11 @@ export interface ControlPlaneOptions {
   auditPolicyFile?: string;
   /** Concurrent requests shared fairly between users (0 turns the limit off; default 200). */
   maxRequestsInflight?: number;
+  /** Pod range the node IPAM controller gives each Node a /24 of (default 10.42.0.0/16). */
+  clusterCidr?: string;
+  /** CSR signer lifetimes in seconds: all signers (--cluster-signing-duration), and per signer name. */
+  signingTtlSeconds?: number;
+  signingTtlSecondsBySigner?: Record<string, number>;
 }
 
 /** Where and as whom a client connects (what HttpKubeClient takes). */
@@ -126,9 +134,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   // Admission: mutating then validating plugins in upstream's order, run before each write's own hooks.
   const admission = chainOf([
     ...csrAdmissionPlugins(lateAuthorizer),
-    // ServiceAccount admission is off for now: with its token volume injected, `kubectl apply` of an
-    // unchanged pod that has volumes reports "configured" (upstream says "unchanged"); see docs/known-issues.md.
-    ...defaultPlugins({ lookup: lookupFromStorages((g, p) => byPlural.get(`${g}/${p}`)) }).filter((p) => p.name !== 'ServiceAccount'),
+    ...defaultPlugins({ lookup: lookupFromStorages((g, p) => byPlural.get(`${g}/${p}`)) }),
   ]);
   // Storage-version resources first, so shared storages are built with the stored layout.
   const isStorageVersion = (i: ResourceInfo) => {
@@ -236,7 +242,7 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
   const client = new InProcessClient(byPlural);
   await bootstrap(client, o.serviceCidr, port);
   // Upstream's default ClusterRoles and bindings, then the authorizer on informers of the RBAC objects.
-  await reconcileDefaultRBAC(client, { controllerManagerUser: 'system:kube-controller-manager', nodeRoleUsers: ['system:k8ts-sim'] });
+  await reconcileDefaultRBAC(client, { nodeRoleUsers: ['system:k8ts-sim'] });
   const authzClient = new HttpKubeClient({ ...(await clientConfig('system:apiserver', ['system:masters'])), userAgent: 'kube-apiserver-authorizer (k8ts)' });
   const authzInformers = createSharedInformerFactory(authzClient);
   const pendingAuthz = createAuthorization(authzInformers);
@@ -259,7 +265,26 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     // The controller manager and scheduler are API clients with their own identities, as upstream.
     const cm = new HttpKubeClient({ ...(await clientConfig('system:kube-controller-manager')), userAgent: 'kube-controller-manager/v1.32.4 (k8ts)' });
     // Each manager releases its Lease on the way out (a standby takes over at once), then closes its client.
-    background.push(runControllerManager({ client: cm, controllers: [...allControllers, ...authn.controllers, rootCACertPublisherDescriptor(ca.certPem)], logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal).finally(() => cm.close()));
+    // Each controller acts as its own ServiceAccount (one client per account), bound to system:controller:<name>.
+    const controllerClients = new Map<string, Promise<HttpKubeClient>>();
+    const clientFor = async (controller: string) => {
+      const u = controllerUser(controller);
+      if (!u) {
+        log.warn({ controller }, 'controller has no ServiceAccount (src/auth/authz/controller-identities.ts): it acts as system:kube-controller-manager, which may only read');
+        return undefined;
+      }
+      let c = controllerClients.get(u.username);
+      if (!c) controllerClients.set(u.username, (c = clientConfig(u.username, u.groups).then((cfg) => new HttpKubeClient({ ...cfg, userAgent: `kube-controller-manager/v1.32.4 (k8ts) ${controller}` }))));
+      return c;
+    };
+    const closeControllerClients = () => {
+      for (const c of controllerClients.values()) void c.then((x) => x.close());
+      controllerClients.clear();
+    };
+    background.push(runControllerManager({ client: cm, clientFor, controllers: [...allControllers, ...withSigningTtl(authn.controllers, ca, o), rootCACertPublisherDescriptor(ca.certPem), nodeIpamDescriptorWith({ clusterCIDR: o.clusterCidr ?? DEFAULT_CLUSTER_CIDR })], logger: log.child({ component: 'controller-manager' }), leaseName: 'kube-controller-manager', component: 'controller-manager' }, signal).finally(() => {
+      closeControllerClients();
+      cm.close();
+    }));
     const sched = new HttpKubeClient({ ...(await clientConfig('system:kube-scheduler')), userAgent: 'kube-scheduler/v1.32.4 (k8ts)' });
     background.push(runControllerManager({ client: sched, controllers: [schedulerDescriptor], logger: log.child({ component: 'scheduler' }), leaseName: 'kube-scheduler', component: 'default-scheduler' }, signal).finally(() => sched.close()));
   }
@@ -275,6 +300,12 @@ export async function startControlPlane(o: ControlPlaneOptions, signal: AbortSig
     return { certPem: cert.certPem, keyPem: cert.keyPem, clientCaPem: ca.certPem };
   };
   return { url, kubeconfigPath, port, client, done, clientConfig, kubeletServingTls };
+}
+
+/** The CSR signer with the configured certificate lifetimes in place of the default one. */
+function withSigningTtl(controllers: ControllerDescriptor[], ca: Parameters<typeof csrSigningDescriptorWith>[0]['ca'], o: ControlPlaneOptions): ControllerDescriptor[] {
+  if (o.signingTtlSeconds === undefined && !o.signingTtlSecondsBySigner) return controllers;
+  return controllers.map((d) => (d.name === CSR_SIGNING_CONTROLLER_NAME ? csrSigningDescriptorWith({ ca, ttlSeconds: o.signingTtlSeconds, ttlSecondsBySigner: o.signingTtlSecondsBySigner }) : d));
 }
 
 function isIP(s: string): boolean {

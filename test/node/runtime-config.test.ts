@@ -163,8 +163,8 @@ test('node IP prefers physical interfaces', () => {
   assert.equal(primaryIPv4({}), '127.0.0.1');
 });
 
-test('agent credentials come from a kubeconfig; a bare token is refused for now', () => {
-  assert.throws(() => agentClientConfig({ token: 'abc.def' }), /bootstrap --token is not supported yet/);
+test('agent credentials from a kubeconfig (joining with a token is src/agent/join/)', () => {
+  assert.throws(() => agentClientConfig({ token: 'abc.def' }), /--kubeconfig is required unless joining with --server and --token/);
   assert.throws(() => agentClientConfig({}), /--kubeconfig is required/);
   const dir = mkdtempSync(join(tmpdir(), 'k8ts-kc-'));
   try {

@@ -2,24 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { memAvailable, prettyName } from '../../src/kubelet/node/machine-info.js';
 import { buildNode, nodeImages, nodeStatus, withoutHeartbeats } from '../../src/kubelet/node/node-object.js';
-import { choosePodCIDR } from '../../src/kubelet/node/pod-cidr.js';
 
 const machine = {
   cpus: 4, memoryBytes: 8 * 1024 ** 3, memoryAvailableBytes: 4 * 1024 ** 3, fsBytes: 100 * 1024 ** 3, fsAvailableBytes: 50 * 1024 ** 3,
   kernelVersion: '6.1.0-13-amd64', osImage: 'Debian GNU/Linux 12 (bookworm)', machineID: 'm', systemUUID: 's', bootID: 'b', architecture: 'amd64',
 };
 const id = { nodeName: 'n1', nodeIP: '127.0.0.1', podCIDR: '10.42.0.0/24', kubeletPort: 10250, maxPods: 110 };
-
-test('pod CIDR: keep the node\'s, else the lowest free /24', () => {
-  const nodes = [
-    { metadata: { name: 'a' }, spec: { podCIDR: '10.42.0.0/24' } },
-    { metadata: { name: 'b' }, spec: { podCIDR: '10.42.2.0/24' } },
-  ];
-  assert.equal(choosePodCIDR('c', nodes), '10.42.1.0/24');
-  assert.equal(choosePodCIDR('b', nodes), '10.42.2.0/24');
-  assert.equal(choosePodCIDR('x', []), '10.42.0.0/24');
-  assert.equal(choosePodCIDR('x', nodes, '10.150.0.0/16'), '10.150.0.0/24', 'ranges come from the cluster CIDR given');
-});
 
 test('node object and status as a kubelet reports them', () => {
   const n = buildNode(id, machine);

@@ -317,10 +317,12 @@ export function controllerRoles(): RoleObject[] {
     ]),
     role('pvc-protection-controller', [r(['get', 'list', 'watch', 'update'], [''], ['persistentvolumeclaims']), r(['get', 'list', 'watch'], [''], ['pods']), events()]),
     role('pv-protection-controller', [r(['get', 'list', 'watch', 'update'], [''], ['persistentvolumes']), events()]),
-    // k8ts's built-in local-path driver's provisioner (upstream: an external-provisioner with system:persistent-volume-provisioner).
+    // k8ts's built-in local-path driver's provisioner (upstream: an external-provisioner with
+    // system:persistent-volume-provisioner, plus the external-resizer's PV update and claim status).
     role('local-path-provisioner', [
-      r(['create', 'delete', 'get', 'list', 'watch'], [''], ['persistentvolumes']),
+      r(['create', 'delete', 'get', 'list', 'watch', 'update'], [''], ['persistentvolumes']),
       r(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+      r(['update', 'patch'], [''], ['persistentvolumeclaims/status']),
       r(READ, ['storage.k8s.io'], ['storageclasses']),
       r(READ, [''], ['nodes']),
       events(),

@@ -1,24 +1,32 @@
 // CSR approving controller (upstream's "csrapproving"): auto-approves kubelet client certificate
 // requests when a SubjectAccessReview says the requester may — certificatesigningrequests/
 // nodeclient for a joining node (bootstrap token), selfnodeclient for a node renewing its own
-// identity. It only adds the Approved condition; signing is csrsigning's job.
+// identity. Two k8ts policies (agent-policy.ts) add: a node's kubelet serving certificate for
+// the addresses its Node reports, and client certificates for the fixed list of agent
+// components a node runs. It only adds the Approved condition; signing is csrsigning's job.
 import { rfc3339 } from '../../apiserver/context.js';
 import type { KubeClient } from '../../client/types.js';
-import { isConflict, isNotFound } from '../../client/types.js';
+import { isNotFound } from '../../client/types.js';
 import type { InformerStore } from '../../client/informer-types.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
+import { processQueue } from '../process-queue.js';
+import type { KubeObject } from '../../api/object.js';
+import { R } from '../../client/resources.js';
 import { CSR_GVR, hasCondition, isFinished, KUBELET_CLIENT_SIGNER, kubeletClientProblems, parseCsrRequest, withCondition, type Csr } from './csr.js';
+import { agentPolicyDecision, isAgentPolicySigner } from './agent-policy.js';
 
+const RETRY_MS = 1_000;
 const SAR_GVR = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews' };
 
 export function awaitsApproval(csr: Csr): boolean {
-  return csr.spec?.signerName === KUBELET_CLIENT_SIGNER && !hasCondition(csr, 'Approved') && !isFinished(csr);
+  const signer = csr.spec?.signerName;
+  return (signer === KUBELET_CLIENT_SIGNER || isAgentPolicySigner(signer)) && !hasCondition(csr, 'Approved') && !isFinished(csr);
 }
 
 /** Which permission would let the requester have this CSR approved (undefined: not ours to approve). */
 export async function approvalPermission(csr: Csr): Promise<{ subresource: 'nodeclient' | 'selfnodeclient'; message: string } | undefined> {
-  if (!awaitsApproval(csr)) return undefined;
+  if (!awaitsApproval(csr) || csr.spec.signerName !== KUBELET_CLIENT_SIGNER) return undefined;
   let parsed;
   try {
     parsed = await parseCsrRequest(csr.spec);
@@ -48,42 +56,43 @@ async function allowed(client: KubeClient, csr: Csr, subresource: string): Promi
 
 export class CsrApprovingController implements Controller {
   private readonly queue = new WorkQueue(5, 30_000);
+  private nodes?: InformerStore<KubeObject>;
 
   constructor(private readonly deps: ControllerDeps) {}
 
   async run(signal: AbortSignal): Promise<void> {
     const { informers } = this.deps;
     const csrs = informers.informerFor<Csr>(CSR_GVR);
+    this.nodes = informers.informerFor<KubeObject>(R.nodes).store;
     const enqueue = (c: Csr) => {
       if (awaitsApproval(c)) this.queue.add(c.metadata.name!);
     };
     csrs.addEventHandler({ onAdd: enqueue, onUpdate: (_o, c) => enqueue(c) });
     signal.addEventListener('abort', () => this.queue.shutdown(), { once: true });
     await informers.waitForSync(signal);
-    for (;;) {
-      const key = await this.queue.get();
-      if (key === undefined) return;
-      try {
-        await this.sync(key, csrs.store);
-        this.queue.forget(key);
-      } catch (err) {
-        if (!isNotFound(err)) {
-          if (!isConflict(err)) this.deps.logger.warn({ err, csr: key }, 'approving certificate request failed');
-          this.queue.addRateLimited(key);
-        }
-      } finally {
-        this.queue.done(key);
-      }
-    }
+    await processQueue(this.queue, (key) => this.sync(key, csrs.store), (err, key) => {
+      if (!isNotFound(err)) this.deps.logger.warn({ err, csr: key }, 'approving certificate request failed');
+    });
   }
 
-  private async sync(name: string, store: InformerStore<Csr>): Promise<void> {
+  /** Approves the CSR if a rule allows it; a positive result asks to look again after that many ms. */
+  private async sync(name: string, store: InformerStore<Csr>): Promise<number | void> {
     const csr = store.get(name);
     if (!csr) return;
-    const perm = await approvalPermission(csr);
-    if (!perm || !(await allowed(this.deps.client, csr, perm.subresource))) return;
+    let message: string;
+    if (isAgentPolicySigner(csr.spec.signerName)) {
+      const d = await agentPolicyDecision(csr, (name) => this.nodes?.get(name));
+      // The Node may not have reported its addresses yet: look again shortly.
+      if (d.retry) return RETRY_MS;
+      if (!d.approve) return;
+      message = d.approve;
+    } else {
+      const perm = await approvalPermission(csr);
+      if (!perm || !(await allowed(this.deps.client, csr, perm.subresource))) return;
+      message = perm.message;
+    }
     const t = rfc3339(this.deps.clock.now());
-    const next = withCondition(csr, { type: 'Approved', status: 'True', reason: 'AutoApproved', message: perm.message, lastUpdateTime: t, lastTransitionTime: t });
+    const next = withCondition(csr, { type: 'Approved', status: 'True', reason: 'AutoApproved', message, lastUpdateTime: t, lastTransitionTime: t });
     await this.deps.client.update(CSR_GVR, '', next, { subresource: 'approval' });
   }
 }

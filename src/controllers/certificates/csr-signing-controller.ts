@@ -1,5 +1,5 @@
 // CSR signing controller (upstream's "csrsigning"): signs approved CertificateSigningRequests for
-// the kube-apiserver-client and kube-apiserver-client-kubelet signers with the cluster CA, writing
+// the kube-apiserver-client, kube-apiserver-client-kubelet and kubelet-serving signers with the cluster CA, writing
 // status.certificate through the status subresource, or a Failed condition when the request does
 // not meet the signer's rules. It never approves or denies (that is csrapproving's or a user's).
 import type { CertificateAuthority } from '../../pki/ca.js';
@@ -8,10 +8,10 @@ import { isConflict, isNotFound } from '../../client/types.js';
 import type { InformerStore } from '../../client/informer-types.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../types.js';
-import { certificateWindow, CSR_GVR, hasCondition, isFinished, KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, parseCsrRequest, signerProblems, withCondition, type Csr } from './csr.js';
+import { certificateWindow, CSR_GVR, hasCondition, isFinished, KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseCsrRequest, signerProblems, withCondition, type Csr } from './csr.js';
 import { signPublicKey } from './sign.js';
 
-export const SIGNERS: ReadonlySet<string> = new Set([KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER]);
+export const SIGNERS: ReadonlySet<string> = new Set([KUBE_APISERVER_CLIENT_SIGNER, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER]);
 /** upstream --cluster-signing-duration default: one year. */
 export const DEFAULT_SIGNING_TTL_SECONDS = 365 * 24 * 3600;
 
@@ -22,7 +22,10 @@ export function needsSigning(csr: Csr): boolean {
 
 export interface CsrSigningOptions {
   ca: CertificateAuthority;
+  /** upstream --cluster-signing-duration: the longest certificate any signer issues */
   ttlSeconds?: number;
+  /** per-signer overrides of ttlSeconds (k8ts: a short kubelet client lifetime shows rotation) */
+  ttlSecondsBySigner?: Record<string, number>;
 }
 
 /** The CSR with status.certificate set, or with a Failed condition (pure apart from signing). */
@@ -40,7 +43,7 @@ export async function signCsr(csr: Csr, o: CsrSigningOptions, now: Date): Promis
     const t = rfc3339(now);
     return withCondition(csr, { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: problems.join(', '), lastUpdateTime: t, lastTransitionTime: t });
   }
-  const window = certificateWindow(csr.spec, now, o.ttlSeconds ?? DEFAULT_SIGNING_TTL_SECONDS);
+  const window = certificateWindow(csr.spec, now, o.ttlSecondsBySigner?.[csr.spec.signerName] ?? o.ttlSeconds ?? DEFAULT_SIGNING_TTL_SECONDS);
   const pem = await signPublicKey(o.ca, { publicKey: parsed.request.publicKey, subject: parsed.request.subject, sans: parsed.sans, usages, ...window });
   const next = structuredClone(csr);
   (next.status ??= {}).certificate = Buffer.from(pem).toString('base64');

@@ -13,6 +13,7 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 export const CSR_GVR: GroupVersionResource = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
 export const KUBE_APISERVER_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 
 export interface CsrCondition {
   type: string;
@@ -89,6 +90,20 @@ export function kubeletClientProblems(p: ParsedRequest, usages: string[]): strin
   return out;
 }
 
+const KUBELET_SERVING_USAGES = new Set(['digital signature', 'key encipherment', 'server auth']);
+
+/** What upstream's ValidateKubeletServingCSR refuses (empty when the request is a kubelet's serving certificate). */
+export function kubeletServingProblems(p: ParsedRequest, usages: string[]): string[] {
+  const out: string[] = [];
+  if (p.organizations.length !== 1 || p.organizations[0] !== 'system:nodes') out.push('subject organization is not system:nodes');
+  if (!p.commonName.startsWith('system:node:')) out.push('subject common name does not begin with system:node:');
+  if (!p.sans.some((s) => s.type === 'dns' || s.type === 'ip')) out.push('DNS or IP subjectAltName is required');
+  if (p.sans.some((s) => s.type === 'email')) out.push('Email subjectAltNames are not allowed');
+  if (p.sans.some((s) => s.type === 'url')) out.push('URI subjectAltNames are not allowed');
+  if (!usages.includes('server auth') || usages.some((u) => !KUBELET_SERVING_USAGES.has(u))) out.push('usages did not match [digital signature key encipherment server auth]');
+  return out;
+}
+
 /** What the kube-apiserver-client signer refuses. */
 export function apiClientProblems(usages: string[]): string[] {
   const bad = usages.filter((u) => !API_CLIENT_USAGES.has(u));
@@ -103,16 +118,23 @@ export function signerProblems(signerName: string, p: ParsedRequest, usages: str
   if (unknown.length) return [`unknown usages: ${unknown.join(', ')}`];
   if (signerName === KUBELET_CLIENT_SIGNER) return kubeletClientProblems(p, usages);
   if (signerName === KUBE_APISERVER_CLIENT_SIGNER) return apiClientProblems(usages);
+  if (signerName === KUBELET_SERVING_SIGNER) return kubeletServingProblems(p, usages);
   return [`unsupported signer ${signerName}`];
 }
 
 const BACKDATE_MS = 5 * 60_000;
 
-/** Validity of the issued certificate: requested expirationSeconds capped by the signer's TTL. */
+/**
+ * Validity of the issued certificate: requested expirationSeconds capped by the signer's TTL,
+ * backdated 5 minutes for clock skew. A signer TTL below the API's 10-minute minimum (a test
+ * set-up for watching rotation) is backdated by a tenth of it instead, or the certificate would
+ * be born past the point where its holder renews it.
+ */
 export function certificateWindow(spec: CsrSpec, now: Date, maxTtlSeconds: number): { notBefore: Date; notAfter: Date } {
   let ttl = maxTtlSeconds;
   if (typeof spec.expirationSeconds === 'number' && spec.expirationSeconds > 0) ttl = Math.min(ttl, Math.max(600, spec.expirationSeconds));
-  return { notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter: new Date(now.getTime() + ttl * 1000) };
+  const backdate = ttl >= 600 ? BACKDATE_MS : ttl * 100;
+  return { notBefore: new Date(now.getTime() - backdate), notAfter: new Date(now.getTime() + ttl * 1000) };
 }
 
 export function withCondition(csr: Csr, c: CsrCondition): Csr {

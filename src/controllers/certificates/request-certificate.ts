@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import type { KubeClient } from '../../client/types.js';
-import { CSR_GVR, KUBELET_CLIENT_SIGNER, type Csr } from './csr.js';
+import { CSR_GVR, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, type Csr } from './csr.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -15,6 +15,8 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 export interface CertificateRequestOptions {
   commonName: string;
   organizations?: string[];
+  /** subjectAltNames (serving certificates) */
+  sans?: { type: 'dns' | 'ip'; value: string }[];
   signerName?: string;
   usages?: string[];
   expirationSeconds?: number;
@@ -30,6 +32,18 @@ export function nodeClientRequest(nodeName: string): CertificateRequestOptions {
   return { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'], namePrefix: 'node-csr-' };
 }
 
+/** upstream's kubelet serving identity: the node's name and addresses as SANs. */
+export function kubeletServingRequest(nodeName: string, ips: string[]): CertificateRequestOptions {
+  return {
+    commonName: `system:node:${nodeName}`,
+    organizations: ['system:nodes'],
+    sans: [{ type: 'dns', value: nodeName }, ...ips.map((value) => ({ type: 'ip' as const, value }))],
+    signerName: KUBELET_SERVING_SIGNER,
+    usages: ['digital signature', 'server auth'],
+    namePrefix: 'csr-',
+  };
+}
+
 function pem(der: ArrayBuffer, label: string): string {
   const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
@@ -41,7 +55,8 @@ const rdn = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1');
 export async function requestClientCertificate(client: KubeClient, o: CertificateRequestOptions): Promise<{ certPem: string; keyPem: string; csrName: string }> {
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
   const name = [...(o.organizations ?? []).map((g) => `O=${rdn(g)}`), `CN=${rdn(o.commonName)}`].join(', ');
-  const req = await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: ALG });
+  const extensions = o.sans?.length ? [new x509.SubjectAlternativeNameExtension(o.sans)] : [];
+  const req = await x509.Pkcs10CertificateRequestGenerator.create({ name, keys, signingAlgorithm: ALG, extensions });
   const created = await client.create<Csr>(CSR_GVR, '', {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
@@ -55,6 +70,7 @@ export async function requestClientCertificate(client: KubeClient, o: Certificat
   });
   const csrName = created.metadata.name!;
   const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
+  let wait = 25;
   for (;;) {
     if (o.signal?.aborted) throw new Error(`waiting for certificate ${csrName}: aborted`);
     const csr = await client.get<Csr>(CSR_GVR, '', csrName);
@@ -63,7 +79,8 @@ export async function requestClientCertificate(client: KubeClient, o: Certificat
     const refused = csr.status?.conditions?.find((c) => (c.type === 'Denied' || c.type === 'Failed') && c.status !== 'False');
     if (refused) throw new Error(`certificate request ${csrName} ${refused.type.toLowerCase()}: ${refused.reason ?? ''} ${refused.message ?? ''}`.trim());
     if (Date.now() > deadline) throw new Error(`timed out waiting for certificate ${csrName} to be approved and signed`);
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
+    // Approval and signing usually take a few tens of milliseconds: look again soon, then less often.
+    await new Promise((r) => setTimeout(r, o.pollMs ?? (wait = Math.min(wait * 2, 1_000))));
   }
 }
 

@@ -11,12 +11,13 @@ import { jsonEqual } from '../../sim/pod-status.js';
 import type { CriPort } from '../pods/cri-port.js';
 import { readMachineInfo, type MachineInfo } from './machine-info.js';
 import { buildNode, nodeStatus, withoutHeartbeats, type NodeCondition, type NodeIdentity } from './node-object.js';
-import { choosePodCIDR } from './pod-cidr.js';
+import { podCIDROf, withoutEmptyPodCIDR } from './pod-cidr.js';
 
 export const LEASE_RENEW_MS = 10_000;
 export const STATUS_CHECK_MS = 10_000;
 export const STATUS_REPORT_MS = 60_000;
 const REGISTER_RETRY_MS = 2_000;
+const POD_CIDR_POLL_MS = 500;
 
 export interface NodeStatusDeps {
   client: KubeClient;
@@ -37,6 +38,7 @@ export class NodeStatusManager {
   private lastReportMs = 0;
   private runtimeReady = true;
   private runtimeMessage?: string;
+  private signal?: AbortSignal;
 
   constructor(private readonly deps: NodeStatusDeps, private readonly input: NodeIdentityInput) {}
 
@@ -59,6 +61,7 @@ export class NodeStatusManager {
 
   /** Registers (or adopts) the Node, retrying until it succeeds or signal aborts. */
   async register(signal: AbortSignal): Promise<NodeIdentity> {
+    this.signal = signal;
     for (;;) {
       try {
         return await this.tryRegister();
@@ -75,12 +78,12 @@ export class NodeStatusManager {
     const v = await this.deps.cri.runtime.version({ version: 'v1' });
     this.runtime = { name: v.runtime_name || 'containerd', version: v.runtime_version };
     this.machine = await readMachineInfo(this.deps.dataDir);
-    const nodes = (await client.list(R.nodes, '')).items;
-    const podCIDR = this.input.podCIDR ?? choosePodCIDR(this.input.nodeName, nodes, this.input.clusterCIDR);
+    // With --pod-cidr the kubelet sets its own range; otherwise the node IPAM controller assigns one.
+    const podCIDR = this.input.podCIDR ?? '';
     const id: NodeIdentity = { ...this.input, podCIDR };
     let node: KubeObject;
     try {
-      node = await client.create(R.nodes, '', buildNode(id, this.machine));
+      node = await client.create(R.nodes, '', withoutEmptyPodCIDR(buildNode(id, this.machine)));
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       const wanted = buildNode(id, this.machine);
@@ -90,15 +93,37 @@ export class NodeStatusManager {
       if (spec.podCIDR) id.podCIDR = spec.podCIDR;
       node = await client.patch(R.nodes, '', id.nodeName, 'merge', {
         metadata: { labels: wanted.metadata.labels },
-        ...(spec.podCIDR ? {} : { spec: { podCIDR: podCIDR, podCIDRs: [podCIDR] } }),
+        ...(spec.podCIDR || !podCIDR ? {} : { spec: { podCIDR: podCIDR, podCIDRs: [podCIDR] } }),
       });
     }
     this.nodeUid = node.metadata.uid;
+    if (!id.podCIDR) id.podCIDR = await this.waitForPodCIDR(node);
     this.id = id;
     await this.syncStatus(true);
     await this.renewLease();
     this.deps.logger.info({ node: id.nodeName, podCIDR: id.podCIDR }, 'node registered');
     return id;
+  }
+
+  /**
+   * Waits until the node IPAM controller gave the Node a pod range (the CNI config needs it).
+   * The Node has no status or Lease until then; the controller usually answers within a second.
+   */
+  private async waitForPodCIDR(node: KubeObject): Promise<string> {
+    const started = this.deps.clock.now().getTime();
+    let warned = started;
+    for (let current = node; ; ) {
+      const cidr = podCIDROf(current);
+      if (cidr) return cidr;
+      if (this.signal?.aborted) throw new Error('stopped while waiting for a pod CIDR');
+      const now = this.deps.clock.now().getTime();
+      if (now - warned >= 10_000) {
+        warned = now;
+        this.deps.logger.warn({ node: current.metadata.name, waitedMs: now - started }, 'waiting for the node IPAM controller to assign spec.podCIDR');
+      }
+      await new Promise((r) => setTimeout(r, POD_CIDR_POLL_MS));
+      current = await this.deps.client.get(R.nodes, '', current.metadata.name!);
+    }
   }
 
   /** Heartbeats until signal aborts. */
