@@ -1,9 +1,12 @@
 // The scheduling framework's contracts: statuses, cycle state, the snapshot plugins read, and
 // the extension points (PreFilter, Filter, PostFilter, PreScore, Score, Reserve) with upstream's
-// names and meanings. Plugins are pure over (pod, snapshot); the framework never does I/O.
+// names and meanings. Plugins are pure over (pod, snapshot) up to Reserve; only PreBind may do I/O.
 import type { LabelPredicate } from '../api/selectors/label-selector.js';
 import type { NamespaceLabels, NodeInfo, PodInfo } from './node-info.js';
 import type { TopologyIndex } from './topology-index.js';
+import type { SharedInformerFactory } from '../client/informer-types.js';
+import type { KubeClient } from '../client/types.js';
+import type { ClusterEvent } from './queue.js';
 
 export type Code = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error' | 'Skip';
 
@@ -53,8 +56,17 @@ export interface Snapshot {
   ownerSelectors(pod: PodInfo): LabelPredicate[];
 }
 
+/** What a plugin that reads more than the snapshot (claims, volumes, classes) gets when the scheduler starts. */
+export interface PluginContext {
+  informers: SharedInformerFactory;
+  client: KubeClient;
+  /** Pods a plugin rejected may fit after this event (its informer saw a change). */
+  onClusterEvent(event: ClusterEvent): void;
+}
+
 export interface Plugin {
   readonly name: string;
+  setUp?(ctx: PluginContext): void;
 }
 
 export interface PreFilterPlugin extends Plugin {
@@ -100,6 +112,14 @@ export interface ReservePlugin extends Plugin {
   unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
 }
 
+/**
+ * PreBind runs after Reserve, off the scheduling cycle, before the pod is bound; unlike the other
+ * extension points it may do I/O and wait (VolumeBinding provisions and binds claims here).
+ */
+export interface PreBindPlugin extends Plugin {
+  preBind(state: CycleState, pod: PodInfo, nodeName: string, signal: AbortSignal): Promise<Status | null>;
+}
+
 export interface WeightedScorePlugin {
   plugin: ScorePlugin;
   weight: number;
@@ -114,6 +134,7 @@ export interface Profile {
   preScore: PreScorePlugin[];
   score: WeightedScorePlugin[];
   reserve: ReservePlugin[];
+  preBind?: PreBindPlugin[];
   /** 0 means upstream's adaptive percentage. */
   percentageOfNodesToScore: number;
 }
@@ -179,6 +200,21 @@ export class Framework {
       done.push(pl);
     }
     return null;
+  }
+
+  /** First failing PreBind wins; none configured is success. */
+  async runPreBind(state: CycleState, pod: PodInfo, nodeName: string, signal: AbortSignal): Promise<Status | null> {
+    for (const pl of this.profile.preBind ?? []) {
+      const s = await pl.preBind(state, pod, nodeName, signal);
+      if (s !== null) return { ...s, plugin: pl.name };
+    }
+    return null;
+  }
+
+  /** Every distinct plugin of the profile, for setUp. */
+  plugins(): Plugin[] {
+    const p = this.profile;
+    return [...new Set<Plugin>([...p.preFilter, ...p.filter, ...p.postFilter, ...p.preScore, ...p.score.map((w) => w.plugin), ...p.reserve, ...(p.preBind ?? [])])];
   }
 
   runUnreserve(state: CycleState, pod: PodInfo, nodeName: string): void {

@@ -1,5 +1,5 @@
 // The default profile: upstream's default plugin set, order and score weights (v1.32
-// KubeSchedulerConfiguration defaults, minus the volume plugins k8ts has no use for).
+// KubeSchedulerConfiguration defaults, minus NodeVolumeLimits and VolumeZone).
 import { Framework, type Profile } from './framework.js';
 import { DEFAULT_SCHEDULER_NAME } from './api-types.js';
 import { DefaultPreemption } from './plugins/DefaultPreemption.js';
@@ -13,6 +13,8 @@ import { NodeResourcesFit } from './plugins/NodeResourcesFit.js';
 import { NodeUnschedulable } from './plugins/NodeUnschedulable.js';
 import { PodTopologySpread } from './plugins/PodTopologySpread.js';
 import { TaintToleration } from './plugins/TaintToleration.js';
+import { VolumeBinding } from './plugins/VolumeBinding.js';
+import { VolumeRestrictions } from './plugins/VolumeRestrictions.js';
 
 export function defaultProfile(overrides: Partial<Pick<Profile, 'schedulerName' | 'percentageOfNodesToScore'>> = {}): Profile {
   const nodeUnschedulable = new NodeUnschedulable();
@@ -25,11 +27,13 @@ export function defaultProfile(overrides: Partial<Pick<Profile, 'schedulerName' 
   const interPod = new InterPodAffinity();
   const balanced = new NodeResourcesBalancedAllocation();
   const images = new ImageLocality();
+  const volumeRestrictions = new VolumeRestrictions();
+  const volumeBinding = new VolumeBinding();
   return {
     schedulerName: overrides.schedulerName ?? DEFAULT_SCHEDULER_NAME,
     percentageOfNodesToScore: overrides.percentageOfNodesToScore ?? 0,
-    preFilter: [nodeAffinity, nodePorts, spread, interPod],
-    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, fit, spread, interPod],
+    preFilter: [nodeAffinity, nodePorts, volumeRestrictions, volumeBinding, spread, interPod],
+    filter: [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodePorts, fit, volumeRestrictions, volumeBinding, spread, interPod],
     postFilter: [new DefaultPreemption()],
     preScore: [taintToleration, nodeAffinity, spread, interPod, balanced, images],
     score: [
@@ -42,6 +46,7 @@ export function defaultProfile(overrides: Partial<Pick<Profile, 'schedulerName' 
       { plugin: images, weight: 1 },
     ],
     reserve: [],
+    preBind: [volumeBinding],
   };
 }
 

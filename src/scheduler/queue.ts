@@ -26,7 +26,10 @@ export type ClusterEvent =
   | 'AssignedPodUpdate'
   | 'AssignedPodDelete'
   | 'UnschedulableTimeout'
-  | 'ForceActivate';
+  | 'ForceActivate'
+  | 'PersistentVolumeClaimChange'
+  | 'PersistentVolumeChange'
+  | 'StorageClassChange';
 
 /** Which plugins' rejections an event may resolve (EventsToRegister, coarsened). */
 const EVENT_PLUGINS: Record<ClusterEvent, ReadonlySet<string> | 'all'> = {
@@ -34,9 +37,12 @@ const EVENT_PLUGINS: Record<ClusterEvent, ReadonlySet<string> | 'all'> = {
   NodeUpdate: 'all',
   AssignedPodAdd: new Set(['InterPodAffinity', 'PodTopologySpread']),
   AssignedPodUpdate: new Set(['InterPodAffinity', 'PodTopologySpread', 'NodeResourcesFit']),
-  AssignedPodDelete: new Set(['NodeResourcesFit', 'NodePorts', 'InterPodAffinity', 'PodTopologySpread', 'DefaultPreemption']),
+  AssignedPodDelete: new Set(['NodeResourcesFit', 'NodePorts', 'InterPodAffinity', 'PodTopologySpread', 'DefaultPreemption', 'VolumeRestrictions']),
   UnschedulableTimeout: 'all',
   ForceActivate: 'all',
+  PersistentVolumeClaimChange: new Set(['VolumeBinding', 'VolumeRestrictions']),
+  PersistentVolumeChange: new Set(['VolumeBinding']),
+  StorageClassChange: new Set(['VolumeBinding']),
 };
 
 export function eventMayHelp(event: ClusterEvent, unschedulablePlugins: ReadonlySet<string>): boolean {

@@ -12,7 +12,7 @@ import { isNotFound, type KubeClient } from '../client/types.js';
 import type { Controller, ControllerDeps, ControllerDescriptor } from '../controllers/types.js';
 import type { Node, Pod, PodCondition } from './api-types.js';
 import { SchedulerCache } from './cache.js';
-import { Framework, type Profile } from './framework.js';
+import { Framework, type CycleState, type Profile } from './framework.js';
 import { PodInfo } from './node-info.js';
 import { ownerSelectors } from './owner-selectors.js';
 import { defaultProfile } from './profile.js';
@@ -66,6 +66,7 @@ export class Scheduler implements Controller {
   private readonly bindings = new Set<Promise<void>>();
   private nextStartNodeIndex = 0;
   private pods!: Informer<Pod>;
+  private stopSignal: AbortSignal = new AbortController().signal;
 
   constructor(deps: SchedulerDeps) {
     this.client = deps.client;
@@ -101,6 +102,9 @@ export class Scheduler implements Controller {
       namespaceLabels: (ns) => namespaces.store.get(ns)?.metadata.labels,
       ownerSelectors: (pod) => ownerSelectors(sources, pod),
     });
+    this.stopSignal = signal;
+    // Plugins that read claims, volumes and classes get their informers before the factory starts.
+    for (const pl of this.framework.plugins()) pl.setUp?.({ informers: this.informers, client: this.client, onClusterEvent: (e) => this.queue.moveAllToActiveOrBackoff(e) });
     nodes.addEventHandler({
       onAdd: (n) => {
         this.cache.addOrUpdateNode(n);
@@ -192,12 +196,26 @@ export class Scheduler implements Controller {
       return;
     }
     this.queue.done(qpi.key);
-    const p = this.bind(qpi, cur, result.node, cycle).finally(() => this.bindings.delete(p));
+    const p = this.bind(qpi, cur, result.node, cycle, result.state, assumed).finally(() => this.bindings.delete(p));
     this.bindings.add(p);
   }
 
-  private async bind(qpi: QueuedPodInfo, pod: Pod, node: string, cycle: number): Promise<void> {
+  private async bind(qpi: QueuedPodInfo, pod: Pod, node: string, cycle: number, state: CycleState, assumed: PodInfo): Promise<void> {
     const { namespace, name } = pod.metadata;
+    if (this.framework.profile.preBind?.length) {
+      // PreBind (VolumeBinding) may wait for volumes to be provisioned and bound.
+      const pre = await this.framework.runPreBind(state, assumed, node, this.stopSignal);
+      if (pre) {
+        this.framework.runUnreserve(state, assumed, node);
+        this.cache.forgetPod(qpi.key);
+        const message = `running PreBind plugin "${pre.plugin}": ${pre.reasons.join(', ')}`;
+        this.log.warn({ pod: qpi.key, node, reason: message }, 'prebind failed');
+        this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+        const latest = this.pods.store.get(qpi.key);
+        if (latest && !isAssigned(latest) && !this.stopSignal.aborted) this.queue.addUnschedulable(qpi, cycle, true);
+        return;
+      }
+    }
     try {
       await this.client.createSubresource(R.pods, namespace!, name!, 'binding', {
         apiVersion: 'v1',

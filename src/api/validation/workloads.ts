@@ -4,7 +4,7 @@ import { fieldErrors } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { validatePodTemplateSpec } from './pod.js';
 import { isEmptySelector, selectorMatches, validateLabelSelector } from './selector.js';
-import { type Causes, deepEqual, FIELD_IMMUTABLE, NON_NEGATIVE, obj, type Obj, str } from './field.js';
+import { arr, type Causes, deepEqual, FIELD_IMMUTABLE, NON_NEGATIVE, obj, type Obj, str } from './field.js';
 
 const PERCENT_RE = /^[0-9]+%$/;
 const PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
@@ -159,8 +159,22 @@ export function validateStatefulSet(sts: KubeObject): Causes {
   nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit', out);
   const ordinals = obj(spec.ordinals);
   if (ordinals) nonNegative(ordinals.start, 'spec.ordinals.start', out);
-  validateSelectorAndTemplate(spec, 'statefulset', 'StatefulSet', out);
+  // Containers may mount the claims of volumeClaimTemplates: the controller adds those volumes to each pod.
+  validateSelectorAndTemplate(withClaimTemplateVolumes(spec), 'statefulset', 'StatefulSet', out);
   return out;
+}
+
+function withClaimTemplateVolumes(spec: Obj): Obj {
+  const templates = arr(spec.volumeClaimTemplates);
+  const template = obj(spec.template);
+  const podSpec = obj(template?.spec);
+  if (!templates.length || !template || !podSpec) return spec;
+  const names = new Set(arr(podSpec.volumes).map((v) => str(obj(v)?.name)));
+  const claimVolumes = templates
+    .map((t) => str(obj(obj(t)?.metadata)?.name))
+    .filter((n): n is string => !!n && !names.has(n))
+    .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  return { ...spec, template: { ...template, spec: { ...podSpec, volumes: [...arr(podSpec.volumes), ...claimVolumes] } } };
 }
 
 export function validateDaemonSet(ds: KubeObject): Causes {

@@ -28,6 +28,8 @@ import {
 } from './payload.js';
 import { expandSubPathExpr, prepareSubPath } from './sub-path.js';
 import { VolumeError, type Container, type CriMount, type Payload, type Pod, type Volume, type VolumeMount } from './types.js';
+import type { NodeService } from '../../storage/csi.js';
+import { ANN_PROVISIONED_BY, type PersistentVolume, type PersistentVolumeClaim } from '../../storage/api.js';
 
 export { VolumeError } from './types.js';
 export type { CriMount } from './types.js';
@@ -41,6 +43,11 @@ export interface VolumeManagerDeps {
   nodeAllocatable?: () => Allocatable;
   /** How often mounted API-data volumes are refreshed (default 15 s). */
   resyncMs?: number;
+  /**
+   * Node services of storage drivers by provisioner name (the volume's pv.kubernetes.io/provisioned-by):
+   * they publish the volumes they made (e.g. local-path creates the directory on first use).
+   */
+  volumeDrivers?: ReadonlyMap<string, NodeService>;
 }
 
 /** Text written instead of a token while the API server cannot issue one (TokenRequest missing). */
@@ -63,6 +70,8 @@ interface MountedVolume {
   forceReadOnly: boolean;
   /** Rewrites the payload (configMap, secret, downwardAPI, projected). */
   refresh?: () => Promise<void>;
+  /** A PersistentVolume's path (see claimPathsInUse). */
+  claimVolume?: boolean;
 }
 
 interface PodVolumes {
@@ -351,23 +360,42 @@ export class VolumeManager {
   }
 
   private async setUpClaim(ns: string, claimName: string, readOnly: boolean): Promise<MountedVolume> {
-    type Claim = { spec?: { volumeName?: string }; status?: { phase?: string } };
-    type PV = { spec?: { hostPath?: { path: string; type?: string }; local?: { path: string } } };
-    const claim = await this.getOrUndefined<Claim>(R.persistentvolumeclaims, ns, claimName);
+    const claim = await this.getOrUndefined<PersistentVolumeClaim>(R.persistentvolumeclaims, ns, claimName);
     if (!claim) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
     const pvName = claim.spec?.volumeName;
     if (!pvName || claim.status?.phase !== 'Bound') throw new Error(`persistentvolumeclaim "${claimName}" is not bound`);
-    const pv = await this.getOrUndefined<PV>(R.persistentvolumes, '', pvName);
+    const pv = await this.getOrUndefined<PersistentVolume>(R.persistentvolumes, '', pvName);
     if (!pv) throw new Error(`persistentvolume "${pvName}" not found`);
+    // A claim that may only be read (ReadOnlyMany and nothing more) is mounted read-only.
+    const modes = claim.status?.accessModes ?? claim.spec?.accessModes ?? [];
+    const forceReadOnly = readOnly || (modes.length > 0 && modes.every((m) => m === 'ReadOnlyMany'));
+    const source = pv.spec?.hostPath ?? pv.spec?.local;
+    const driver = this.deps.volumeDrivers?.get(pv.metadata.annotations?.[ANN_PROVISIONED_BY] ?? '');
+    if (driver && source) {
+      const { hostPath } = await driver.nodePublishVolume({
+        volumeId: pvName,
+        volumeContext: { path: source.path },
+        readonly: forceReadOnly,
+        volumeCapability: { accessMode: forceReadOnly ? 'MULTI_NODE_READER_ONLY' : 'SINGLE_NODE_WRITER', accessType: 'mount' },
+      });
+      return { path: hostPath, forceReadOnly, claimVolume: true };
+    }
     if (pv.spec?.hostPath) {
       await prepareHostPath(pv.spec.hostPath.path, pv.spec.hostPath.type);
-      return { path: pv.spec.hostPath.path, forceReadOnly: readOnly };
+      return { path: pv.spec.hostPath.path, forceReadOnly, claimVolume: true };
     }
     if (pv.spec?.local) {
       await prepareHostPath(pv.spec.local.path, 'Directory');
-      return { path: pv.spec.local.path, forceReadOnly: readOnly };
+      return { path: pv.spec.local.path, forceReadOnly, claimVolume: true };
     }
     throw new Error(`persistentvolume "${pvName}" has a volume source this node cannot mount (only hostPath and local)`);
+  }
+
+  /** Host paths of persistent volumes mounted for pods this kubelet runs (their data must stay). */
+  claimPathsInUse(): Set<string> {
+    const out = new Set<string>();
+    for (const state of this.pods.values()) for (const v of state.volumes.values()) if (v.claimVolume) out.add(path.resolve(v.path));
+    return out;
   }
 
   private async getOrUndefined<T>(gvr: (typeof R)[keyof typeof R], ns: string, name: string): Promise<T | undefined> {
