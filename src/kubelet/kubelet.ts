@@ -1,8 +1,9 @@
 // The kubelet: registers this node and heartbeats it, watches the pods bound to it (and the
 // static pods in <data-dir>/manifests/), and runs each through CRI with one serialized worker
-// per pod UID; container state changes come from a 1 s relist (containerd 1.6 has no CRI
-// container events). It writes only its own Node and Lease, the status of its pods, mirror pods,
-// and the final deletion of its pods; it never changes a pod's spec nor touches other nodes.
+// per pod UID; container state changes it did not cause come from runtime events (pleg/), with
+// a slow relist as a safety net. It writes only its own Node and Lease, the status of its pods,
+// mirror pods, and the final deletion of its pods; it never changes a pod's spec nor touches
+// other nodes.
 // Network set-up (CNI config, routes), volumes, probes and the streaming server belong to their
 // own modules and are handed in.
 import path from 'node:path';
@@ -13,7 +14,8 @@ import { isConflict, isNotFound, type KubeClient } from '../client/types.js';
 import { NodeStatusManager } from './node/node-status-manager.js';
 import type { NodeIdentity } from './node/node-object.js';
 import type { CriPort } from './pods/cri-port.js';
-import { GenericPLEG } from './pods/pleg.js';
+import type { TaskEvent } from './pleg/containerd-events.js';
+import { PLEG } from './pleg/pleg.js';
 import { graceOf, PodSyncer, type ProbeHost, type VolumeHost } from './pods/pod-sync.js';
 import { PodWorkers } from './pods/pod-workers.js';
 import { CONFIG_HASH_ANNOTATION, CONFIG_MIRROR_ANNOTATION, isMirrorPod, mirrorPodFor, mirrors, readStaticPods } from './pods/static-pods.js';
@@ -49,6 +51,8 @@ export interface KubeletDeps {
   logger: Logger;
   volumes?: VolumeHost;
   probes?: ProbeHost;
+  /** containerd's task events (src/kubelet/pleg/containerd-events.ts); without them the PLEG relists every second */
+  containerdEvents?: { subscribe(signal: AbortSignal): AsyncIterable<TaskEvent> };
 }
 
 const STATIC_POD_RESCAN_MS = 20_000;
@@ -61,7 +65,7 @@ export class Kubelet {
   readonly nodes: NodeStatusManager;
   readonly syncer: PodSyncer;
   private readonly workers: PodWorkers;
-  private readonly pleg: GenericPLEG;
+  readonly pleg: PLEG;
   private readonly apiPods = new Map<string, Pod>();
   private readonly staticPods = new Map<string, Pod>();
   /** Pods gone from the API (or the manifests dir) whose runtime pieces are still to be removed. */
@@ -105,7 +109,7 @@ export class Kubelet {
       statusTarget: (pod) => this.statusTarget(pod),
     });
     this.workers = new PodWorkers((uid) => this.syncUID(uid), deps.logger);
-    this.pleg = new GenericPLEG(deps.cri.runtime, (uid) => this.workers.enqueue(uid), deps.logger);
+    this.pleg = new PLEG({ runtime: deps.cri.runtime, containerdEvents: deps.containerdEvents, onChange: (uid) => this.workers.enqueue(uid), logger: deps.logger });
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -131,6 +135,10 @@ export class Kubelet {
     });
     this.deps.probes?.onChange?.((uid) => this.workers.enqueue(uid));
     this.deps.probes?.onLivenessFailure?.((uid, name, type) => this.restartContainer(uid, name, type));
+    this.deps.probes?.onUnhealthy?.((uid, _name, _type, message) => {
+      const pod = this.podByUID(uid);
+      if (pod) this.deps.recorder.event(pod, 'Warning', 'Unhealthy', message);
+    });
     informers.start(signal);
     await informers.waitForSync(signal);
     if (signal.aborted) return;

@@ -2,6 +2,7 @@
 // status it would heartbeat. Pure; the pool decides when to send them.
 import type { KubeObject } from '../api/object.js';
 import { rfc3339 } from './timestamps.js';
+import { ANN_NODE_STORAGE_DIR } from '../storage/local-path/names.js';
 
 export const SIM_LABEL = 'k8ts.io/sim';
 export const SIM_KUBELET_VERSION = 'v1.32.4-k8ts-sim';
@@ -59,6 +60,8 @@ export function buildNode(spec: SimNodeSpec): KubeObject {
       annotations: {
         'node.alpha.kubernetes.io/ttl': '0',
         'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+        // Lets local-path claims of pods placed here provision; a simulated node never touches the path.
+        [ANN_NODE_STORAGE_DIR]: `/var/lib/k8ts-sim/${spec.name}/storage`,
       },
     },
     spec: { podCIDR: spec.podCIDR, podCIDRs: [spec.podCIDR] },

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Backoff } from '../../src/kubelet/pods/backoff.js';
 import { parseResolvConf, podDNSConfig } from '../../src/kubelet/pods/dns.js';
 import { authsFor, pullPolicyOf, registryOf } from '../../src/kubelet/pods/image-auth.js';
-import { changedPods, fingerprints } from '../../src/kubelet/pods/pleg.js';
+import { changedPods, fingerprints } from '../../src/kubelet/pleg/relist.js';
 import { formatDelay } from '../../src/kubelet/pods/pod-sync.js';
 import { containerConfig, linuxResources, sandboxConfig } from '../../src/kubelet/pods/runtime-config.js';
 import { isMirrorPod, mirrorPodFor, staticPodFrom } from '../../src/kubelet/pods/static-pods.js';
@@ -79,7 +79,7 @@ test('container config: log path, security context, labels', () => {
   assert.deepEqual(sc?.run_as_user, { value: 1000 });
   assert.deepEqual(sc?.run_as_group, { value: 3000 });
   assert.equal(sc?.readonly_rootfs, true);
-  assert.deepEqual(sc?.capabilities, { add_capabilities: ['CAP_NET_ADMIN'], drop_capabilities: ['ALL'] });
+  assert.deepEqual(sc?.capabilities, { add_capabilities: ['NET_ADMIN'], drop_capabilities: ['ALL'] }, 'CRI names capabilities without CAP_');
   assert.deepEqual(sc?.supplemental_groups, [2000]);
   assert.equal(cfg.labels?.['io.kubernetes.container.name'], 'app');
   assert.equal(cfg.annotations?.['io.kubernetes.container.restartCount'], '3');

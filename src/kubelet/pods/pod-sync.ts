@@ -491,7 +491,8 @@ export class PodSyncer {
     st.waiting.set(c.name, { reason: 'ErrImagePull', message });
     recorder.event(pod, 'Warning', 'Failed', message);
     recorder.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
-    return this.pullBackoff.delay(key, now) + 1;
+    // Look again when ErrImagePull has been shown long enough (back-off then shows), or the back-off ends.
+    return Math.min(ERR_IMAGE_PULL_SHOWN_MS, this.pullBackoff.delay(key, now)) + 1;
   }
 
   private readonly pullFailures = new Map<string, number>();

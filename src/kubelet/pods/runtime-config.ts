@@ -132,10 +132,13 @@ export function linuxSecurityContext(pod: Pod, container: Obj): LinuxContainerSe
   return out;
 }
 
-/** "NET_ADMIN" → "CAP_NET_ADMIN"; "ALL" stays (containerd understands it). */
+/**
+ * CRI names capabilities without the CAP_ prefix (the runtime adds it: "CAP_NET_ADMIN" would become
+ * CAP_CAP_NET_ADMIN and be ignored), as the Pod API does; "ALL" stays.
+ */
 function capName(c: string): string {
   const u = c.toUpperCase();
-  return u === 'ALL' || u.startsWith('CAP_') ? u : `CAP_${u}`;
+  return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
 export function terminationMessagePath(container: Obj): string {
