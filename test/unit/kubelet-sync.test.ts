@@ -232,11 +232,24 @@ test('env from a missing ConfigMap: CreateContainerConfigError; then it starts w
 });
 
 test('image pull failures: ErrImagePull then ImagePullBackOff; Never without the image: ErrImageNeverPull', async () => {
-  const { syncer, api } = setup();
+  const { syncer, api, events, advance } = setup();
   const p = pod({ containers: [{ name: 'c', image: 'missing/x' }] });
+  const pulls = () => events.filter((e) => e.startsWith('Pulling:')).length;
   await syncer.sync(p);
   assert.equal(lastStatus(api).containerStatuses[0].state.waiting.reason, 'ErrImagePull');
+  // A sync right after (its own status write) keeps showing the failure, as upstream's 10 s worker back-off does.
   await syncer.sync(p);
+  assert.equal(lastStatus(api).containerStatuses[0].state.waiting.reason, 'ErrImagePull');
+  assert.equal(pulls(), 1);
+  // The 10 s back-off is over: pulled again, failed again, back-off now 20 s.
+  advance(10_001);
+  const next = await syncer.sync(p);
+  assert.equal(pulls(), 2);
+  assert.equal(lastStatus(api).containerStatuses[0].state.waiting.reason, 'ErrImagePull');
+  assert.ok(next !== undefined && next <= 10_001, `the sync that shows the back-off is due within 10 s, not at the end of the 20 s back-off (${next})`);
+  advance(10_001);
+  await syncer.sync(p);
+  assert.equal(pulls(), 2);
   assert.equal(lastStatus(api).containerStatuses[0].state.waiting.reason, 'ImagePullBackOff');
   const never = pod({ containers: [{ name: 'c', image: 'other', imagePullPolicy: 'Never' }] });
   await syncer.sync(never);

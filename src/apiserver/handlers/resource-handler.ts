@@ -421,13 +421,17 @@ export class ResourceHandler {
     const opts = await this.readDeleteOptions(r, query);
     if (opts.dryRun?.includes('All')) ctx.dryRun = true;
     const res = await storage.list(ri.namespace, { filter: this.filterFor(storage.info, query) });
+    // Each object goes through its own delete admission; as upstream, one refusal does not stop the
+    // others, and the first refusal is the answer.
+    let refusal: unknown;
     for (const obj of res.items) {
       try {
         await storage.delete(obj.metadata.namespace ?? '', obj.metadata.name ?? '', opts, ctx);
       } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
+        if (!(err instanceof StatusError && err.code === 404)) refusal ??= err;
       }
     }
+    if (refusal) throw refusal;
     const info = storage.info;
     const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
     sendJson(r, 200, { kind: info.listKind, apiVersion, metadata: { resourceVersion: res.resourceVersion }, items: res.items });

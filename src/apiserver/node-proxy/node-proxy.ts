@@ -140,7 +140,12 @@ export function createNodeProxy(deps: NodeProxyDeps): NodeProxy {
       if (!connected) writeStatus(socket, kubeletError(loc, err));
       else socket.destroy();
     });
-    up.once('close', () => socket.destroy());
+    // A kubelet that finished (exec's last output, then its status) ends the connection: the pipe
+    // then ends the client's socket after what is still buffered for it. Destroying it here would
+    // drop that tail whenever the client reads slower than the kubelet writes.
+    up.once('close', () => {
+      if (!up.readableEnded) socket.destroy();
+    });
     socket.once('close', () => up.destroy());
   }
 

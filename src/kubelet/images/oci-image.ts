@@ -18,6 +18,7 @@ const MEDIA_INDEX = 'application/vnd.oci.image.index.v1+json';
 const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const MEDIA_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const MEDIA_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+const MEDIA_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface ImageSpecInput {
@@ -32,6 +33,8 @@ export interface ImageSpecInput {
   user?: string;
   exposedPorts?: string[];
   stopSignal?: string;
+  /** store layers as plain tar: for large binaries gzip would block the event loop for seconds */
+  uncompressedLayers?: boolean;
 }
 
 export interface BuiltImage {
@@ -73,8 +76,14 @@ export function buildOciImage(spec: ImageSpecInput): BuiltImage {
   const diffIds: string[] = [];
   for (const entries of spec.layers) {
     const tar = writeTar(entries);
+    const diffId = sha256(tar);
+    diffIds.push(diffId);
+    if (spec.uncompressedLayers) {
+      layerDescriptors.push({ mediaType: MEDIA_LAYER_TAR, digest: diffId, size: tar.length });
+      blobs.push([diffId, tar]);
+      continue;
+    }
     const gz = gzipSync(tar);
-    diffIds.push(sha256(tar));
     const digest = sha256(gz);
     layerDescriptors.push({ mediaType: MEDIA_LAYER_GZIP, digest, size: gz.length });
     blobs.push([digest, gz]);

@@ -69,12 +69,14 @@ export class KubeletServer {
 
   constructor(private readonly d: KubeletServerDeps) {
     const ctr = ctrExecStarter({ address: d.containerdAddress ?? '/run/containerd/containerd.sock' });
-    // With a terminal, the runtime's own streaming endpoint (it owns the pty, so resizes work);
-    // without one, `ctr task exec`, whose pipes carry the end of stdin that v4 cannot express.
+    // The runtime's own streaming endpoint: with a terminal it owns the pty (resizes work), and it
+    // answers only once the output is copied (`ctr task exec` may exit under load before reading a
+    // short-lived process's output). Without a terminal but with stdin, `ctr task exec`, whose pipes
+    // carry the end of stdin that WebSocket v4 cannot express (see docs/known-issues.md).
     const exec = d.cri.runtime.exec?.bind(d.cri.runtime);
     this.execStarter = d.execStarter ?? (async (req) => {
-      if (!req.tty || !exec) return ctr(req);
-      const { url } = await exec({ container_id: req.containerId, cmd: req.command, tty: true, stdin: req.stdin, stdout: req.stdout, stderr: false });
+      if (!exec || (!req.tty && req.stdin)) return ctr(req);
+      const { url } = await exec({ container_id: req.containerId, cmd: req.command, tty: req.tty, stdin: req.stdin, stdout: req.stdout, stderr: req.stderr && !req.tty });
       return criStreamingProcess(url, req);
     });
     this.attachStarter = d.attachStarter ?? (async (req) => {

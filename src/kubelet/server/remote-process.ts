@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import WebSocket from 'ws';
-import { CLOSE, ERROR, RESIZE, STDERR, STDIN, STDOUT, decodeChannel, encodeChannel, type ExecStatus, type TerminalSize } from './channel-protocol.js';
+import { ERROR, RESIZE, STDERR, STDIN, STDOUT, decodeChannel, encodeChannel, type ExecStatus, type TerminalSize } from './channel-protocol.js';
 
 export interface ProcessResult {
   exitCode: number | null;
@@ -70,13 +70,18 @@ export function ctrExecStarter(opts: { ctrPath?: string; address: string; namesp
   };
 }
 
+/** How long the output must be quiet after stdin ended before a v4 session is ended for it. */
+const STDIN_END_QUIET_MS = 1_000;
+
 /**
  * Speaks v4.channel.k8s.io to a CRI streaming URL (the runtime's Exec/Attach answer). v4 has no
  * half-close, so the end of stdin closes the connection as the v4 client-side convention does.
  */
 export async function criStreamingProcess(url: string, req: Pick<ProcessRequest, 'tty' | 'stdin' | 'stdout' | 'stderr'>): Promise<RemoteProcess> {
   const ws = new WebSocket(url, ['v4.channel.k8s.io'], { perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
+  // Listen before 'open' resolves anything: a short command's output may arrive with the upgrade
+  // answer and be emitted before a continuation after `await open` could attach a listener.
+  const opened = new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
     ws.once('unexpected-response', (_r, res) => reject(new Error(`runtime streaming server answered ${res.statusCode}`)));
@@ -84,11 +89,13 @@ export async function criStreamingProcess(url: string, req: Pick<ProcessRequest,
   const stdout = req.stdout ? new PassThrough() : null;
   const stderr = req.stderr && !req.tty ? new PassThrough() : null;
   let status: ExecStatus | undefined;
+  let lastOutputAt = Date.now();
   const done = new Promise<ProcessResult>((resolve) => {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return;
       const m = decodeChannel(data);
       if (!m) return;
+      if (m.channel === STDOUT || m.channel === STDERR) lastOutputAt = Date.now();
       if (m.channel === STDOUT) stdout?.write(m.payload);
       else if (m.channel === STDERR) stderr?.write(m.payload);
       else if (m.channel === ERROR && m.payload.length) {
@@ -106,11 +113,24 @@ export async function criStreamingProcess(url: string, req: Pick<ProcessRequest,
     });
     ws.once('error', () => undefined);
   });
+  await opened;
   let stdin: Writable | null = null;
   if (req.stdin) {
     const pt = new PassThrough();
     pt.on('data', (c: Buffer) => ws.readyState === WebSocket.OPEN && ws.send(encodeChannel(STDIN, c)));
-    pt.on('end', () => ws.readyState === WebSocket.OPEN && ws.send(Buffer.from([CLOSE, STDIN])));
+    // v4 cannot half-close: the end of stdin has to end the connection, which the runtime takes as
+    // the end of stdin (a stdinOnce container's stdin closes). Answers to the last input still
+    // arrive first: the connection ends once the output has been quiet for a moment.
+    pt.on('end', () => {
+      const timer = setInterval(() => {
+        if (ws.readyState !== WebSocket.OPEN) clearInterval(timer);
+        else if (Date.now() - lastOutputAt >= STDIN_END_QUIET_MS) {
+          clearInterval(timer);
+          ws.close(1000);
+        }
+      }, STDIN_END_QUIET_MS / 4);
+      timer.unref();
+    });
     stdin = pt;
   }
   return {
