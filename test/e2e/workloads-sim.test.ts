@@ -147,6 +147,31 @@ describe('workloads on simulated nodes', { concurrency: true }, () => {
     assert.equal(kept, 3, 'PVCs survive scale-down');
   });
 
+  it('honours persistentVolumeClaimRetentionPolicy: claims go with scale-down and with the set when asked', async () => {
+    const n = await ns('e2e-sts-retention');
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db' },
+      spec: {
+        serviceName: 'db',
+        replicas: 2,
+        persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Delete' },
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    };
+    const claims = async () => (await json(['get', 'pvc', '-n', n])).items.filter((c: any) => !c.metadata.deletionTimestamp).map((c: any) => c.metadata.name).sort();
+    await cluster.kubectl(['apply', '-n', n, '-f', '-'], { input: JSON.stringify(sts) });
+    await cluster.kubectl(['rollout', 'status', '-n', n, 'sts/db', '--timeout=90s'], { timeoutMs: 100_000 });
+    assert.deepEqual(await claims(), ['data-db-0', 'data-db-1']);
+    await cluster.kubectl(['scale', 'sts/db', '-n', n, '--replicas=1']);
+    await eventually('the scaled-away claim deleted', async () => JSON.stringify(await claims()) === JSON.stringify(['data-db-0']));
+    await cluster.kubectl(['delete', 'sts/db', '-n', n]);
+    await eventually('the remaining claim deleted with its set', async () => (await claims()).length === 0);
+  });
+
   it('runs one DaemonSet pod per node', async () => {
     const n = await ns('e2e-ds');
     const ds = {

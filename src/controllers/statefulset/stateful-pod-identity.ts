@@ -96,14 +96,15 @@ export function newStatefulSetPod(set: StatefulSet, template: PodTemplate, ordin
 /**
  * The ownerReferences a claim should carry under persistentVolumeClaimRetentionPolicy:
  * WhenDeleted=Delete makes the set an owner; WhenScaled=Delete makes a condemned pod (ordinal
- * outside the replica range) an owner. Other owners are kept.
+ * outside the replica range) the owner instead of the set, since the garbage collector deletes a
+ * dependent only once all its owners are gone. Other owners are kept.
  */
 export function desiredClaimOwners(claim: KubeObject, set: StatefulSet, pod: KubeObject | undefined, condemned: boolean): OwnerReference[] {
   const policy = set.spec.persistentVolumeClaimRetentionPolicy ?? {};
   const setUid = set.metadata.uid!;
   const podUid = pod?.metadata.uid;
   const refs = (claim.metadata.ownerReferences ?? []).filter((r) => r.uid !== setUid && !(r.kind === 'Pod' && r.name === pod?.metadata.name));
-  if (policy.whenDeleted === 'Delete') refs.push({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name!, uid: setUid });
   if (policy.whenScaled === 'Delete' && condemned && pod && podUid) refs.push({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, uid: podUid });
+  else if (policy.whenDeleted === 'Delete') refs.push({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: set.metadata.name!, uid: setUid });
   return refs;
 }
