@@ -1,6 +1,6 @@
 // Pods on a real node, driven by the real kubectl: containers that run to completion, init
 // containers and the seed's multi-container patterns, environment from ConfigMaps and Secrets,
-// configMap and secret volumes, hooks, securityContext, image pull failures, hostNetwork and the
+// configMap and secret volumes, hooks, securityContext, image pull failures, hostPort, hostNetwork and the
 // restart policies. Everything runs in one namespace of this file's own, deleted at the end.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -340,6 +340,20 @@ describe('pods on a real node', { skip, concurrency: true }, () => {
       if (missing.length) throw new Error(`missing ${missing.join(', ')} in\n${messages.join('\n')}`);
       return true;
     }, 30_000);
+  });
+
+  test('hostPort: the node address forwards the port to the pod', async () => {
+    // A port of its own per run, so files sharing the node never collide.
+    const hostPort = 20000 + (process.pid % 5000);
+    await ns.apply(podManifest('hostport', {
+      containers: [{ ...sh('web', 'mkdir -p /w && echo hostport-ok > /w/index.html && exec httpd -f -p 8080 -h /w'), ports: [{ containerPort: 8080, hostPort }] }],
+    }));
+    await ns.waitStatus('hostport', /^Running$/);
+    const body = await waitFor('GET through the hostPort', async () => {
+      const r = await fetch(`http://${cluster.nodeIP}:${hostPort}/`, { signal: AbortSignal.timeout(3000) });
+      return r.ok ? await r.text() : undefined;
+    }, 30_000, 500);
+    assert.equal(body.trim(), 'hostport-ok');
   });
 
   test('hostNetwork: the pod has the node\'s address and sees the host\'s interfaces', async () => {
