@@ -171,7 +171,9 @@ class AggregatingEventRecorder implements EventRecorder {
         if (err instanceof ApiError && err.code >= 400 && err.code < 500 && err.code !== 429) {
           if (err.code === 409 && !agg.created) agg.created = true;
           else {
-            this.opts.logger?.warn({ err, reason: agg.reason, object: agg.ref.name }, 'event rejected, dropping it');
+            // Events about objects in a namespace being deleted are expected to go nowhere.
+            const terminating = err.code === 403 && /because it is being terminated/.test(err.message);
+            this.opts.logger?.[terminating ? 'debug' : 'warn']({ err, reason: agg.reason, object: agg.ref.name }, 'event rejected, dropping it');
             return;
           }
           continue;
