@@ -173,7 +173,7 @@ class AggregatingEventRecorder implements EventRecorder {
           else {
             // Events about objects in a namespace being deleted are expected to go nowhere.
             const terminating = err.code === 403 && /because it is being terminated/.test(err.message);
-            this.opts.logger?.[terminating ? 'debug' : 'warn']({ err, reason: agg.reason, object: agg.ref.name }, 'event rejected, dropping it');
+            if (!terminating) this.opts.logger?.warn({ err, reason: agg.reason, object: agg.ref.name }, 'event rejected, dropping it');
             return;
           }
           continue;
