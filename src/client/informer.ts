@@ -18,6 +18,7 @@ import type {
 import { IndexedStore } from './informer-store.js';
 import { objectKey } from './resources.js';
 import { isGone, type GroupVersionResource, type KubeClient, type WatchEvent } from './types.js';
+import { sleep } from '../util/sleep.js';
 
 /** The part of a pino logger informers use. */
 export interface InformerLogger {
@@ -314,15 +315,3 @@ export class SharedIndexInformer<T extends KubeObject = KubeObject> implements I
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

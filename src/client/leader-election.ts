@@ -8,6 +8,7 @@ import type { Clock } from './informer-types.js';
 import { realClock } from './informer-types.js';
 import { R } from './resources.js';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from './types.js';
+import { sleep } from '../util/sleep.js';
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -247,15 +248,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | false> {
   });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -23,6 +23,7 @@ import {
 import type { NftRunner } from './nft.js';
 import { ElementClaims } from './element-claims.js';
 import { HealthCheckServers, healthCheckOf } from './health-check.js';
+import { sleep } from '../util/sleep.js';
 
 export interface ProxyLogger {
   debug(obj: object, msg: string): void;
@@ -287,15 +288,3 @@ export class ServiceProxy {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -21,6 +21,7 @@ import { isTerminal, simulatePodStatus } from './pod-status.js';
 import { Limiter } from './limiter.js';
 import { TimerWheel } from './timer-wheel.js';
 import { microTime } from './timestamps.js';
+import { sleep } from '../util/sleep.js';
 
 export interface SimNodePoolDeps {
   client: KubeClient;
@@ -395,14 +396,3 @@ function isTerminalPhase(phase: unknown): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

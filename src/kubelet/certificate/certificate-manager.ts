@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../client/informer-types.js';
 import { certificateTimes, rotationDeadline } from './rotation.js';
 import type { CertificatePair } from './certificate-store.js';
+import { sleep } from '../../util/sleep.js';
 
 export interface CertificateManagerDeps {
   clock: Clock;
@@ -21,19 +22,6 @@ export interface CertificateManagerDeps {
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class CertificateManager {
   private current: CertificatePair;

@@ -2,6 +2,7 @@
 // `<RFC3339Nano time> <stdout|stderr> <F|P> <message>` (P marks a partial line continued by the
 // next entry). Pure parsing and selection here; the follow loop reads new bytes as they arrive.
 import { open, type FileHandle } from 'node:fs/promises';
+import { sleep } from '../../util/sleep.js';
 
 export interface LogEntry {
   time: string; // as written (RFC3339Nano)
@@ -197,14 +198,3 @@ async function readRange(fh: FileHandle, pos: number, len: number): Promise<Buff
   return buf.subarray(0, off);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
