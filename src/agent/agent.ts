@@ -35,7 +35,8 @@ import { RouteController } from './routes/route-controller.js';
 import { KUBE_PROXY_USER, removeNodeServiceRules, runNodeServiceProxy } from '../proxy/node-proxy.js';
 import { INGRESS_USER, runNodeIngress } from '../ingress/node-ingress.js';
 import { CLUSTER_DNS_USER } from '../dns/cluster-objects.js';
-import { runNodeClusterDns } from '../dns/node-dns.js';
+import { startNodeDns } from '../dns/node-dns-pod.js';
+import { removeDnsStaticPod } from '../dns/dns-static-pod.js';
 import { R } from '../client/resources.js';
 
 export const KUBELET_USER_AGENT = 'kubelet/v1.32.4 (linux) k8ts';
@@ -248,7 +249,8 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
         () => undefined,
       );
     }
-    // Cluster DNS listens on the pod bridge's gateway, known once the Node has its pod range.
+    // Cluster DNS listens on the pod bridge's gateway, known once the Node has its pod range; it
+    // runs as the coredns static pod (src/dns/node-dns-pod.ts).
     let dnsRun: Promise<void> | undefined;
     void kubelet.registration.then(
       (node) => {
@@ -257,8 +259,20 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
           const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(CLUSTER_DNS_USER, []) : opts.serverClientConfig;
           // Read as the node (the DNS identity may not read Nodes): its slice is then owned by the Node.
           const nodeUid = (await client.get(R.nodes, '', opts.nodeName).catch(() => undefined))?.metadata.uid;
-          await runNodeClusterDns(
-            { clientConfig, nodeName: opts.nodeName, nodeUid, podCIDR: node.podCIDR, bridge: opts.cniBridge, clusterDNS: opts.clusterDNS ?? '10.43.0.10', clusterDomain: opts.clusterDomain, logger: opts.logger },
+          await startNodeDns(
+            {
+              dataDir: opts.dataDir,
+              clientConfig,
+              nodeName: opts.nodeName,
+              nodeUid,
+              podCIDR: node.podCIDR,
+              bridge: opts.cniBridge,
+              clusterDNS: opts.clusterDNS ?? '10.43.0.10',
+              clusterDomain: opts.clusterDomain,
+              importImages: supervisor && (() => supervisor!.importImages()),
+              manifestWritten: () => kubelet.refreshStaticPods(),
+              logger: opts.logger,
+            },
             signal,
           );
         })().catch((err: unknown) => logger.error({ err }, 'cluster DNS stopped with an error'));
@@ -297,7 +311,9 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
 }
 
 /** Removes the host networking the agent installed (routes, pod bridge, service rules). For `k8ts agent --cleanup`. */
-export async function cleanupAgentNetworking(opts: { clusterCIDR?: string; serviceCIDR?: string; bridge?: string } = {}): Promise<void> {
+export async function cleanupAgentNetworking(opts: { clusterCIDR?: string; serviceCIDR?: string; bridge?: string; dataDir?: string } = {}): Promise<void> {
   await cleanupNodeNetworking({ clusterCIDR: opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, bridge: opts.bridge });
   await removeNodeServiceRules(opts.bridge).catch(() => undefined);
+  // The coredns static pod would otherwise start again with the next agent, on a bridge just removed.
+  if (opts.dataDir) await removeDnsStaticPod(opts.dataDir);
 }

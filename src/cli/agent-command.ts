@@ -44,7 +44,8 @@ Flags:
   --ingress-http-port PORT         the built-in ingress controller's HTTP port on the node address (default 80)
   --ingress-https-port PORT        its HTTPS port (default 443)
   --no-ingress                     do not run the built-in ingress controller on this node
-  --cleanup                        remove the routes, pod bridge and service rules an agent installed, then exit
+  --cleanup                        remove the routes, pod bridge, service rules and cluster DNS pod manifest
+                                   an agent installed, then exit
   --log-level LEVEL                trace|debug|info|warn|error (default info)
 `;
 
@@ -99,8 +100,8 @@ export async function agentCommand(args: string[]): Promise<void> {
     return;
   }
   if (values.cleanup) {
-    await cleanupAgentNetworking({ clusterCIDR: values['cluster-cidr'], serviceCIDR: values['service-cidr'], bridge: values['cni-bridge'] });
-    process.stdout.write('removed the agent\'s routes, pod bridge and service rules\n');
+    await cleanupAgentNetworking({ clusterCIDR: values['cluster-cidr'], serviceCIDR: values['service-cidr'], bridge: values['cni-bridge'], dataDir: values['data-dir'] ?? defaultDataDir() });
+    process.stdout.write('removed the agent\'s routes, pod bridge, service rules and cluster DNS pod manifest\n');
     return;
   }
   const logger = pino({ level: values['log-level'] }, pino.destination(2));

@@ -9,6 +9,7 @@ import { simCommand } from './sim-command.js';
 import { agentCommand } from './agent-command.js';
 import { parseDurationSeconds, tokenCommand } from './token-command.js';
 import { kubeconfigCommand } from './kubeconfig-command.js';
+import { dnsCommand } from './dns-command.js';
 import { startAgent } from '../agent/agent.js';
 import { ingressPortsFromFlags } from '../ingress/node-ingress.js';
 import { primaryIPv4 } from '../agent/node-ip.js';
@@ -22,6 +23,7 @@ Commands:
   token     Create, list or delete bootstrap tokens for joining nodes
   kubeconfig  Write a kubeconfig for a new user (--user NAME --group G)
   sim       Run simulated nodes against a server (--server URL --kubeconfig PATH --count N)
+  dns       Serve one node's cluster DNS (what the agent's coredns static pod runs)
 
 Server flags:
   --data-dir DIR             state directory (default /var/lib/k8ts as root, ~/.k8ts otherwise)
@@ -75,6 +77,8 @@ export async function main(argv: string[]): Promise<void> {
       return tokenCommand(rest);
     case 'kubeconfig':
       return kubeconfigCommand(rest);
+    case 'dns':
+      return dnsCommand(rest);
     case undefined:
     case 'help':
     case '--help':

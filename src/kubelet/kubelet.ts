@@ -173,9 +173,21 @@ export class Kubelet {
     this.workers.enqueue(podUID);
   }
 
+  /** Reads the manifests dir now rather than at the next periodic scan (the agent just wrote a manifest). */
+  refreshStaticPods(): void {
+    // Before the first scan (after the informers synced) there is nothing to hurry.
+    if (this.synced) void this.rescanStaticPods().catch((err: unknown) => this.deps.logger.warn({ err }, 'static pod scan failed'));
+  }
+
   /** Pods this kubelet runs (API pods and static pods), for the streaming server and stats. */
   pods(): Pod[] {
-    return [...this.apiPods.values(), ...this.staticPods.values()];
+    const out = [...this.apiPods.values()];
+    // A static pod's status lives on its mirror: the streaming server finds its containers there.
+    for (const s of this.staticPods.values()) {
+      const m = this.mirrorOf(s);
+      out.push(m && mirrors(m, s) ? { ...s, status: m.status } : s);
+    }
+    return out;
   }
 
   podByUID(uid: string): Pod | undefined {

@@ -1,8 +1,9 @@
 // Cluster DNS on a real node, driven by the real kubectl: from a busybox pod, nslookup of a
 // Service by short, namespaced and full names, across namespaces, a headless Service (one address
 // per ready pod), a StatefulSet pod's own name, SRV for a named port, an ExternalName, and the
-// pod's resolv.conf and /etc/hosts. Queries go to the kube-dns ClusterIP (through the service
-// proxy) and, separately, straight to the node's DNS listener on the pod bridge gateway.
+// pod's resolv.conf and /etc/hosts. The server is the node's coredns static pod in kube-system.
+// Queries go to the kube-dns ClusterIP (through the service proxy) and, separately, straight to
+// the node's DNS listener on the pod bridge gateway.
 // Everything lives in two namespaces of this file's own, deleted at the end.
 import assert from 'node:assert/strict';
 import { promises as dnsPromises } from 'node:dns';
@@ -97,12 +98,35 @@ describe('cluster DNS on a real node', { skip }, () => {
     assert.match(r.stdout, /^options ndots:5$/m);
   });
 
+  test('the DNS server runs as this node\'s coredns pod in kube-system, Running and Ready', async () => {
+    const pod = await waitFor('coredns pod Ready', async () => {
+      const r = await cluster.kubectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'json']);
+      const mine = ((JSON.parse(r.stdout) as Json).items as Json[]).find((p) => p.spec.nodeName === cluster.nodeName);
+      const ready = mine?.status?.conditions?.find((c: Json) => c.type === 'Ready')?.status;
+      if (mine?.status?.phase === 'Running' && ready === 'True') return mine;
+      throw new Error(`not Running and Ready yet: ${JSON.stringify(mine?.status ?? r.stdout)}`);
+    }, 120_000, 1_000);
+    assert.equal(pod.metadata.name, `coredns-${cluster.nodeName}`);
+    // A mirror pod: the kubelet runs it from its manifests dir, the API shows it.
+    assert.ok(pod.metadata.annotations?.['kubernetes.io/config.mirror'], 'a mirror pod');
+    assert.equal(pod.spec.hostNetwork, true);
+    const table = await cluster.kubectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns']);
+    assert.match(table.stdout, new RegExp(`^coredns-${esc(cluster.nodeName)}\\s+1/1\\s+Running\\s`, 'm'));
+    // Its log is the server's own, through the kubelet like any container's.
+    const logs = await cluster.kubectl(['logs', '-n', 'kube-system', `coredns-${cluster.nodeName}`]);
+    assert.match(logs.stdout, new RegExp(`"address":"${esc(gateway)}","port":53.*cluster DNS serving`));
+  });
+
   test('kube-dns is visible in kube-system: its Service and this node\'s EndpointSlice', async () => {
     const svc = JSON.parse((await cluster.kubectl(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'json'])).stdout) as Json;
     assert.equal(svc.spec.clusterIP, cluster.clusterDNS);
-    const slices = JSON.parse((await cluster.kubectl(['get', 'endpointslices', '-n', 'kube-system', '-l', 'kubernetes.io/service-name=kube-dns', '-o', 'json'])).stdout) as Json;
-    const mine = (slices.items as Json[]).find((s) => s.endpoints?.[0]?.nodeName === cluster.nodeName);
-    assert.ok(mine, 'an EndpointSlice for this node');
+    // The DNS pod publishes it right after it starts serving.
+    const mine = await waitFor('the node\'s kube-dns EndpointSlice', async () => {
+      const slices = JSON.parse((await cluster.kubectl(['get', 'endpointslices', '-n', 'kube-system', '-l', 'kubernetes.io/service-name=kube-dns', '-o', 'json'])).stdout) as Json;
+      const found = (slices.items as Json[]).find((s) => s.endpoints?.[0]?.nodeName === cluster.nodeName);
+      if (!found) throw new Error('no EndpointSlice for this node');
+      return found;
+    }, 20_000, 500);
     assert.deepEqual(mine!.endpoints[0].addresses, [gateway]);
     // Owned by the Node, so it goes with a Node whose agent never comes back.
     assert.deepEqual(mine!.metadata.ownerReferences?.map((r: Json) => `${r.kind}/${r.name}`), [`Node/${cluster.nodeName}`]);
