@@ -126,8 +126,7 @@ test('subresources: status and scale', async () => {
   assert.equal((await client.get<any>(R.deployments, 'default', 'sub')).spec.replicas, 4);
 });
 
-// todo: the API server validates pods/binding as a user pod update and rejects the nodeName change.
-test('createSubresource: pods/binding', { todo: 'server rejects pods/binding (validatePodUpdate)' }, async () => {
+test('createSubresource: pods/binding', async () => {
   await client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bind-me' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } as KubeObject);
   await client.createSubresource(R.pods, 'default', 'bind-me', 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-me' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-1' } });
   const pod = await client.get<any>(R.pods, 'default', 'bind-me');
