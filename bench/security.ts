@@ -2,7 +2,7 @@
 // with 1,000 RoleBindings in the cluster, and what API fairness gives a well-behaved client while
 // another floods the server.
 //
-//   node --import tsx bench/security.ts [--quick] [--bindings=N] [--requests=N] [--seconds=S]
+//   node --import tsx bench/security.ts [--quick] [--bindings=N] [--requests=N] [--seconds=S] [--inflight=N]
 //
 // Figures:
 //  - in process: RBAC authorize (1,000 bindings) and the admission chain for a pod create, p50/p99;
@@ -35,7 +35,7 @@ const BINDINGS = Number(flag('bindings') ?? 1000);
 const REQUESTS = Number(flag('requests') ?? (quick ? 300 : 2000));
 const SECONDS = Number(flag('seconds') ?? (quick ? 1.5 : 4));
 const NAMESPACES = 100;
-const INFLIGHT = Number(flag("inflight") ?? 8);
+const INFLIGHT = Number(flag('inflight') ?? 8);
 const FLOOD = 64;
 const t0 = Date.now();
 const log = (s: string) => process.stderr.write(`[bench/security +${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
