@@ -26,7 +26,8 @@ function probe(port: number): Promise<{ status: number; body: any } | 'refused'>
         res.on('data', (d: Buffer) => (b += d));
         res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(b) }));
       })
-      .on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve('refused') : reject(e)));
+      // A connection that races the server's close is reset rather than refused: the port is not served either way.
+      .on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' ? resolve('refused') : reject(e)));
   });
 }
 
