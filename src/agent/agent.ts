@@ -207,98 +207,75 @@ export async function startAgent(opts: AgentOptions, signal: AbortSignal): Promi
         .then(async (node) => !signal.aborted && (await serveKubeletApi(await servingTlsFor(node))))
         .catch((err: unknown) => logger.error({ err }, 'kubelet API not served: no serving certificate'));
     }
-    let routesRun: Promise<void> | undefined;
-    if (opts.routePodCIDRs) {
+    // Node components start once the Node exists (their work depends on its name, range and which
+    // endpoints are local), each as its own identity; `done` waits for every one of them to stop.
+    const components: Promise<void>[] = [];
+    const startAfterRegistration = (
+      what: string,
+      user: string | undefined,
+      start: (clientConfig: HttpKubeClientConfig, node: NodeIdentity) => Promise<void>,
+    ): void => {
       void kubelet.registration.then(
-        () => {
+        (node) => {
           if (signal.aborted) return;
-          const routes = new RouteController({ client: watchClient, nodeName: opts.nodeName, logger: logger.child({ component: 'pod-routes' }) });
-          routesRun = routes.run(signal).catch((err: unknown) => logger.error({ err }, 'pod route controller stopped with an error'));
+          components.push(
+            (async () => {
+              const clientConfig = user && opts.clientConfigFor ? await opts.clientConfigFor(user, []) : opts.serverClientConfig;
+              await start(clientConfig, node);
+            })().catch((err: unknown) => logger.error({ err }, `${what} stopped with an error`)),
+          );
         },
         () => undefined,
+      );
+    };
+    if (opts.routePodCIDRs) {
+      startAfterRegistration('pod route controller', undefined, () =>
+        new RouteController({ client: watchClient, nodeName: opts.nodeName, logger: logger.child({ component: 'pod-routes' }) }).run(signal),
       );
     }
     const run = kubelet.run(signal);
-    // The service proxy starts once the Node exists (its rules depend on which endpoints are local).
-    let proxyRun: Promise<void> | undefined;
-    void kubelet.registration.then(
-      () => {
-        if (signal.aborted) return;
-        proxyRun = (async () => {
-          const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(KUBE_PROXY_USER, []) : opts.serverClientConfig;
-          await runNodeServiceProxy(
-            { clientConfig, nodeName: opts.nodeName, nodeIP: opts.nodeIP, clusterCIDR: opts.clusterCIDR, bridge: opts.cniBridge, removeOnStop: opts.removePodsOnStop, logger: opts.logger },
-            signal,
-          );
-        })().catch((err: unknown) => logger.error({ err }, 'service proxy stopped with an error'));
-      },
-      () => undefined,
+    startAfterRegistration('service proxy', KUBE_PROXY_USER, (clientConfig) =>
+      runNodeServiceProxy(
+        { clientConfig, nodeName: opts.nodeName, nodeIP: opts.nodeIP, clusterCIDR: opts.clusterCIDR, bridge: opts.cniBridge, removeOnStop: opts.removePodsOnStop, logger: opts.logger },
+        signal,
+      ),
     );
-    // The ingress controller registers this node as an endpoint of k8ts-ingress, so the Node must exist.
-    let ingressRun: Promise<void> | undefined;
     const ingress = opts.ingress;
     if (ingress) {
-      void kubelet.registration.then(
-        () => {
-          if (signal.aborted) return;
-          ingressRun = (async () => {
-            const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(INGRESS_USER, []) : opts.serverClientConfig;
-            await runNodeIngress({ clientConfig, nodeName: opts.nodeName, nodeIP: opts.nodeIP, ...ingress, logger: opts.logger }, signal);
-          })().catch((err: unknown) => logger.error({ err }, 'ingress controller stopped with an error'));
-        },
-        () => undefined,
+      // Registers this node as an endpoint of kube-system/k8ts-ingress.
+      startAfterRegistration('ingress controller', INGRESS_USER, (clientConfig) =>
+        runNodeIngress({ clientConfig, nodeName: opts.nodeName, nodeIP: opts.nodeIP, ...ingress, logger: opts.logger }, signal),
       );
     }
-    // Cluster DNS listens on the pod bridge's gateway, known once the Node has its pod range; it
-    // runs as the coredns static pod (src/dns/node-dns-pod.ts).
-    let dnsRun: Promise<void> | undefined;
-    void kubelet.registration.then(
-      (node) => {
-        if (signal.aborted) return;
-        dnsRun = (async () => {
-          const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(CLUSTER_DNS_USER, []) : opts.serverClientConfig;
-          // Read as the node (the DNS identity may not read Nodes): its slice is then owned by the Node.
-          const nodeUid = (await client.get(R.nodes, '', opts.nodeName).catch(() => undefined))?.metadata.uid;
-          await startNodeDns(
-            {
-              dataDir: opts.dataDir,
-              clientConfig,
-              nodeName: opts.nodeName,
-              nodeUid,
-              podCIDR: node.podCIDR,
-              bridge: opts.cniBridge,
-              clusterDNS: opts.clusterDNS ?? '10.43.0.10',
-              clusterDomain: opts.clusterDomain,
-              importImages: supervisor && (() => supervisor!.importImages()),
-              manifestWritten: () => kubelet.refreshStaticPods(),
-              logger: opts.logger,
-            },
-            signal,
-          );
-        })().catch((err: unknown) => logger.error({ err }, 'cluster DNS stopped with an error'));
-      },
-      () => undefined,
-    );
+    // Cluster DNS listens on the pod bridge's gateway and runs as the coredns static pod (src/dns/node-dns-pod.ts).
+    startAfterRegistration('cluster DNS', CLUSTER_DNS_USER, async (clientConfig, node) => {
+      // Read as the node (the DNS identity may not read Nodes): its slice is then owned by the Node.
+      const nodeUid = (await client.get(R.nodes, '', opts.nodeName).catch(() => undefined))?.metadata.uid;
+      await startNodeDns(
+        {
+          dataDir: opts.dataDir,
+          clientConfig,
+          nodeName: opts.nodeName,
+          nodeUid,
+          podCIDR: node.podCIDR,
+          bridge: opts.cniBridge,
+          clusterDNS: opts.clusterDNS ?? '10.43.0.10',
+          clusterDomain: opts.clusterDomain,
+          importImages: supervisor && (() => supervisor!.importImages()),
+          manifestWritten: () => kubelet.refreshStaticPods(),
+          logger: opts.logger,
+        },
+        signal,
+      );
+    });
     // The local-path driver's node half: announces the storage directory, removes released data.
-    let localPathRun: Promise<void> | undefined;
-    void kubelet.registration.then(
-      () => {
-        if (signal.aborted) return;
-        localPathRun = (async () => {
-          const clientConfig = opts.clientConfigFor ? await opts.clientConfigFor(LOCAL_PATH_NODE_USER, []) : opts.serverClientConfig;
-          await runLocalPathNode({ clientConfig, nodeClient: client, nodeName: opts.nodeName, dataDir: opts.dataDir, pathsInUse: () => volumes.claimPathsInUse(), logger }, signal);
-        })().catch((err: unknown) => logger.error({ err }, 'local-path node service stopped with an error'));
-      },
-      () => undefined,
+    startAfterRegistration('local-path node service', LOCAL_PATH_NODE_USER, (clientConfig) =>
+      runLocalPathNode({ clientConfig, nodeClient: client, nodeName: opts.nodeName, dataDir: opts.dataDir, pathsInUse: () => volumes.claimPathsInUse(), logger }, signal),
     );
     const done = run
       .catch((err: unknown) => logger.error({ err }, 'kubelet stopped with an error'))
       .finally(async () => {
-        await proxyRun;
-        await ingressRun;
-        await dnsRun;
-        await routesRun;
-        await localPathRun;
+        await Promise.all(components);
         await recorder.flush().catch(() => undefined);
         await shutdown();
         logger.info('node agent stopped');
