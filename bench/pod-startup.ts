@@ -9,7 +9,7 @@
 // resolution, so the clock starts when the create request is sent (at or before it).
 //   node --import tsx bench/pod-startup.ts [--quick] [--pods=30] [--single-runs=5] [--no-server-start]
 //   [--no-runtime-gate]   (every pod's runtime work at once, to compare with the gate)
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -19,11 +19,10 @@ import pino from 'pino';
 import type { KubeObject } from '../src/api/object.js';
 import { HttpKubeClient, kubeconfigToConfig, type HttpKubeClientConfig } from '../src/client/http-client.js';
 import { R } from '../src/client/resources.js';
-import { cleanupNodeNetworking, deletePodBridge, removeClusterRoutes } from '../src/kubelet/network/cni-config.js';
 import { freePort, repoRoot, startCluster } from '../test/support/cluster.js';
 import { startTestControlPlane, type TestControlPlane } from '../test/support/control-plane.js';
 import { startImageRegistry, type ImageRegistry } from '../test/support/image-registry.js';
-import { nodeRuntimeUnavailable, unmountBelow } from '../test/support/node-runtime.js';
+import { nodeRuntimeUnavailable, testNodeNetwork, unmountBelow } from '../test/support/node-runtime.js';
 import { percentile } from './lib/stats.js';
 
 type Obj = Record<string, any>;
@@ -47,6 +46,8 @@ interface AgentChildConfig {
   nodeName: string;
   nodeIP: string;
   podCIDR: string;
+  clusterCIDR: string;
+  serviceCIDR: string;
   bridge: string;
   client: HttpKubeClientConfig;
 }
@@ -62,6 +63,8 @@ async function agentChild(configFile: string): Promise<void> {
       nodeName: cfg.nodeName,
       nodeIP: cfg.nodeIP,
       podCIDR: cfg.podCIDR,
+      clusterCIDR: cfg.clusterCIDR,
+      serviceCIDR: cfg.serviceCIDR,
       cniBridge: cfg.bridge,
       serverClientConfig: cfg.client,
       removePodsOnStop: true,
@@ -215,21 +218,19 @@ async function waitNodeReady(client: HttpKubeClient, node: string, timeoutMs: nu
 
 async function podStartup(registry: ImageRegistry): Promise<void> {
   const nodeName = `bench-ps-${process.pid}`;
-  const bridge = `k8tsb${rand(1e6)}`;
-  const podCIDR = `10.42.${100 + rand(150)}.0/24`;
+  const net = testNodeNetwork('k8tsb');
   const ns = `bench-ps-${rand(1e6)}`;
-  const routesBefore = execFileSync('ip', ['route', 'show', 'type', 'unreachable'], { encoding: 'utf8' });
   let cp: TestControlPlane | undefined;
   let child: ChildProcess | undefined;
   let client: HttpKubeClient | undefined;
   let dataDir: string | undefined;
   const ac = new AbortController();
   try {
-    cp = await startTestControlPlane({ controllers: true });
+    cp = await startTestControlPlane({ controllers: true, serviceCidr: net.serviceCIDR });
     client = new HttpKubeClient(await cp.clientConfig('bench', ['system:masters']));
     dataDir = await mkdtemp(join(tmpdir(), 'k8ts-bps-'));
     await writeFile(join(dataDir, 'registries.yaml'), registry.registriesYaml());
-    const cfg: AgentChildConfig = { dataDir, nodeName, nodeIP: '127.0.0.1', podCIDR, bridge, client: await cp.clientConfig(`system:node:${nodeName}`, ['system:nodes']) };
+    const cfg: AgentChildConfig = { dataDir, nodeName, nodeIP: '127.0.0.1', podCIDR: net.podCIDR, clusterCIDR: net.clusterCIDR, serviceCIDR: net.serviceCIDR, bridge: net.bridge, client: await cp.clientConfig(`system:node:${nodeName}`, ['system:nodes']) };
     const cfgFile = join(dataDir, 'bench-agent.json');
     await writeFile(cfgFile, JSON.stringify(cfg), { mode: 0o600 });
     const agentStart = now();
@@ -333,9 +334,7 @@ async function podStartup(registry: ImageRegistry): Promise<void> {
     }
     client?.close();
     await cp?.stop();
-    await deletePodBridge(bridge);
-    if (!routesBefore.includes('10.42.0.0/16')) await removeClusterRoutes({ serviceCIDR: '255.255.255.255/32' });
-    if (!routesBefore.includes('10.43.0.0/16')) await removeClusterRoutes({ clusterCIDR: '255.255.255.255/32' });
+    await net.cleanup();
     if (dataDir) {
       await unmountBelow(dataDir);
       await rm(dataDir, { recursive: true, force: true });
@@ -350,11 +349,8 @@ async function serverStartup(registry: ImageRegistry): Promise<void> {
     console.log('\nk8ts server start → Ready node: skipped (no dist/: run `npx tsc -p tsconfig.json` first)');
     return;
   }
-  const suffix = rand(1e6);
-  const a = 100 + rand(100);
-  const b = 200 + rand(50);
-  const nodeName = `bench-srv-${suffix}`;
-  const net = { clusterCIDR: `10.${a}.0.0/16`, serviceCIDR: `10.${b}.0.0/16`, bridge: `k8tsv${suffix}` };
+  const nodeName = `bench-srv-${rand(1e6)}`;
+  const net = testNodeNetwork('k8tsv');
   const t0 = now();
   const cluster = await startCluster({
     noAgent: false,
@@ -377,7 +373,7 @@ async function serverStartup(registry: ImageRegistry): Promise<void> {
     await unmountBelow(dataDir).catch(() => undefined);
     await cluster.stop();
     await unmountBelow(dataDir).catch(() => undefined);
-    await cleanupNodeNetworking(net);
+    await net.cleanup();
   }
 }
 

@@ -3,7 +3,6 @@
 // init container ordering, crash back-off, env from ConfigMaps and Secrets, static pods with
 // mirror pods, and deletion removing every runtime piece. Needs root and containerd.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,31 +13,28 @@ import type { KubeObject } from '../../src/api/object.js';
 import { startAgent, type RunningAgent } from '../../src/agent/agent.js';
 import { HttpKubeClient } from '../../src/client/http-client.js';
 import { R } from '../../src/client/resources.js';
-import { deletePodBridge, removeClusterRoutes } from '../../src/kubelet/network/cni-config.js';
 import { startTestControlPlane, type TestControlPlane } from '../support/control-plane.js';
 import { startImageRegistry, type ImageRegistry } from '../support/image-registry.js';
-import { nodeRuntimeUnavailable, unmountBelow } from '../support/node-runtime.js';
+import { nodeRuntimeUnavailable, testNodeNetwork, unmountBelow } from '../support/node-runtime.js';
 
 const skip = nodeRuntimeUnavailable();
 const NODE = `k8ts-kl-${process.pid}`;
 const NS = 'default';
-const bridge = `k8tsk${Math.floor(Math.random() * 1e6)}`;
-const podCIDR = `10.42.${100 + Math.floor(Math.random() * 150)}.0/24`;
+const net = testNodeNetwork('k8tsk');
+const { podCIDR } = net;
 let cp: TestControlPlane;
 let registry: ImageRegistry;
 let client: HttpKubeClient;
 let agent: RunningAgent;
 let dataDir: string;
-let routesBefore = '';
 const ac = new AbortController();
 
 type Obj = Record<string, any>;
 
 before(async () => {
   if (skip) return;
-  routesBefore = execFileSync('ip', ['route', 'show', 'type', 'unreachable'], { encoding: 'utf8' });
   registry = await startImageRegistry();
-  cp = await startTestControlPlane({ controllers: true });
+  cp = await startTestControlPlane({ controllers: true, serviceCidr: net.serviceCIDR });
   client = new HttpKubeClient(await cp.clientConfig('admin', ['system:masters']));
   dataDir = await mkdtemp(join(tmpdir(), 'k8ts-kl-'));
   await writeFile(join(dataDir, 'registries.yaml'), registry.registriesYaml());
@@ -54,7 +50,9 @@ before(async () => {
       nodeIP: '127.0.0.1',
       serverClientConfig: await cp.clientConfig(`system:node:${NODE}`, ['system:nodes']),
       podCIDR,
-      cniBridge: bridge,
+      clusterCIDR: net.clusterCIDR,
+      serviceCIDR: net.serviceCIDR,
+      cniBridge: net.bridge,
       removePodsOnStop: true,
       logger: pino({ level: process.env.K8TS_TEST_LOG ?? 'silent' }),
     },
@@ -69,9 +67,7 @@ after(async () => {
   client?.close();
   await cp?.stop();
   await registry?.stop();
-  await deletePodBridge(bridge);
-  if (!routesBefore.includes('10.42.0.0/16')) await removeClusterRoutes({ serviceCIDR: '255.255.255.255/32' });
-  if (!routesBefore.includes('10.43.0.0/16')) await removeClusterRoutes({ clusterCIDR: '255.255.255.255/32' });
+  await net.cleanup();
   if (dataDir) {
     await unmountBelow(dataDir);
     await rm(dataDir, { recursive: true, force: true });

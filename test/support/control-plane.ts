@@ -11,7 +11,7 @@ export interface TestControlPlane extends RunningControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startTestControlPlane(opts: { datastoreEndpoint?: string; controllers?: boolean; simNodes?: number } = {}): Promise<TestControlPlane> {
+export async function startTestControlPlane(opts: { datastoreEndpoint?: string; controllers?: boolean; simNodes?: number; serviceCidr?: string } = {}): Promise<TestControlPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'k8ts-test-'));
   const ac = new AbortController();
   const cp = await startControlPlane(
@@ -20,7 +20,7 @@ export async function startTestControlPlane(opts: { datastoreEndpoint?: string; 
       httpsPort: 0,
       bindAddress: '127.0.0.1',
       tlsSans: [],
-      serviceCidr: '10.43.0.0/16',
+      serviceCidr: opts.serviceCidr ?? '10.43.0.0/16',
       datastoreEndpoint: opts.datastoreEndpoint,
       controllers: opts.controllers ?? true,
       simNodes: opts.simNodes ?? 0,

@@ -14,9 +14,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { attachCluster, freePort, startCluster, type Cluster } from './cluster.js';
 import { startImageRegistry, type ImageRegistry } from './image-registry.js';
-import { nodeRuntimeUnavailable, unmountBelow } from './node-runtime.js';
-import { cleanupNodeNetworking } from '../../src/kubelet/network/cni-config.js';
-import { removeNodeServiceRules } from '../../src/proxy/node-proxy.js';
+import { nodeRuntimeUnavailable, testNodeNetwork, unmountBelow } from './node-runtime.js';
+import { clusterDNSAddress } from '../../src/agent/cluster-addresses.js';
 
 export const SHARED_NODE_KUBECONFIG_ENV = 'K8TS_TEST_NODE_KUBECONFIG';
 
@@ -62,16 +61,14 @@ export interface NodeClusterOptions {
 export async function startNodeCluster(opts: NodeClusterOptions = {}): Promise<NodeCluster> {
   const unavailable = nodeRuntimeUnavailable();
   if (unavailable) throw new Error(`a real node cannot run here: ${unavailable}`);
-  const suffix = rand(1e6);
-  const a = 100 + rand(100);
-  const b = 200 + rand(50);
+  const net = testNodeNetwork('k8tse');
   const info: NodeClusterInfo = {
-    nodeName: `node-${suffix}`,
+    nodeName: `node-${rand(1e6)}`,
     nodeIP: `127.${1 + rand(250)}.${rand(256)}.${1 + rand(250)}`,
-    clusterCIDR: `10.${a}.0.0/16`,
-    serviceCIDR: `10.${b}.0.0/16`,
-    bridge: `k8tse${suffix}`,
-    clusterDNS: `10.${b}.0.10`,
+    clusterCIDR: net.clusterCIDR,
+    serviceCIDR: net.serviceCIDR,
+    bridge: net.bridge,
+    clusterDNS: clusterDNSAddress(net.serviceCIDR),
   };
   const registry: ImageRegistry = await startImageRegistry();
   let cluster: Cluster;
@@ -111,9 +108,8 @@ export async function startNodeCluster(opts: NodeClusterOptions = {}): Promise<N
       await unmountBelow(dataDir).catch(() => undefined);
       await stopServer();
       await unmountBelow(dataDir).catch(() => undefined);
-      await cleanupNodeNetworking({ clusterCIDR: info.clusterCIDR, serviceCIDR: info.serviceCIDR, bridge: info.bridge });
-      // The agent removes its service rules when it stops; this covers a server that had to be killed.
-      await removeNodeServiceRules(info.bridge).catch(() => undefined);
+      // The agent removes its service rules when it stops; this also covers a server that had to be killed.
+      await net.cleanup();
       await registry.stop();
     },
   };

@@ -10,6 +10,7 @@ import { ContainerdSupervisor } from '../../src/kubelet/containerd/containerd-su
 import { findBinary, REQUIRED_CNI_PLUGINS } from '../../src/kubelet/containerd/prerequisites.js';
 import { CriClient } from '../../src/kubelet/cri/cri-client.js';
 import { deletePodBridge, writeCniConfig } from '../../src/kubelet/network/cni-config.js';
+import { cleanupAgentNetworking } from '../../src/agent/agent.js';
 import { imageRegistryUnavailable, startImageRegistry, type ImageRegistry } from './image-registry.js';
 import { existsSync } from 'node:fs';
 
@@ -33,6 +34,28 @@ export function nodeRuntimeUnavailable(cniBinDir = '/usr/lib/cni'): string | und
 }
 
 const rand = (n: number) => Math.floor(Math.random() * n);
+
+/** Host networking of one test node: ranges and a pod bridge of its own, never another cluster's. */
+export interface TestNodeNetwork {
+  bridge: string;
+  clusterCIDR: string;
+  serviceCIDR: string;
+  /** the first /24 of clusterCIDR, for agents given their range directly */
+  podCIDR: string;
+  /** removes what an agent on this network installed: routes, bridge, NAT chains, service rules */
+  cleanup(): Promise<void>;
+}
+
+/** Random ranges (10.100-199.0.0/16 for pods, 10.200-249.0.0/16 for Services) and bridge, so parallel runs never collide. */
+export function testNodeNetwork(bridgePrefix = 'k8tsn'): TestNodeNetwork {
+  const a = 100 + rand(100);
+  const net = {
+    bridge: `${bridgePrefix}${rand(1e6)}`.slice(0, 15),
+    clusterCIDR: `10.${a}.0.0/16`,
+    serviceCIDR: `10.${200 + rand(50)}.0.0/16`,
+  };
+  return { ...net, podCIDR: `10.${a}.0.0/24`, cleanup: () => cleanupAgentNetworking(net) };
+}
 
 /** Unmounts anything still mounted below dir (deepest first), so the dir can be removed. */
 export async function unmountBelow(dir: string): Promise<void> {
