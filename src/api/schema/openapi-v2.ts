@@ -6,7 +6,7 @@
 // Builds and caches bytes only; answering HTTP is the server's business.
 import type { GroupVersionKind, ResourceInfo, SubresourceInfo } from '../registry/types.js';
 import { encodeGnosticDocument } from './gnostic-encode.js';
-import { QUERY_PARAMETERS } from './openapi.js';
+import { OPERATION_QUERY_PARAMETERS, QUERY_PARAMETERS } from './openapi.js';
 import type { SchemaNode } from './types.js';
 import type { SchemaRegistry } from './registry.js';
 
@@ -54,17 +54,12 @@ const Q = {
   ...(Object.fromEntries(Object.entries(QUERY_PARAMETERS).map(([k, [name, type]]) => [k, query(name, type)])) as Record<keyof typeof QUERY_PARAMETERS, Json>),
 };
 
-const LIST_PARAMS = [
-  Q.allowWatchBookmarks, Q.continue, Q.fieldSelector, Q.labelSelector, Q.limit, Q.resourceVersion,
-  Q.resourceVersionMatch, Q.sendInitialEvents, Q.timeoutSeconds, Q.watch,
-];
-const WRITE_PARAMS = [Q.dryRun, Q.fieldManager, Q.fieldValidation];
-const PATCH_PARAMS = [Q.dryRun, Q.fieldManager, Q.fieldValidation, Q.force];
-const DELETE_PARAMS = [Q.dryRun, Q.gracePeriodSeconds, Q.ignoreStoreReadError, Q.orphanDependents, Q.propagationPolicy];
-const DELETECOLLECTION_PARAMS = [
-  Q.continue, Q.dryRun, Q.fieldSelector, Q.gracePeriodSeconds, Q.ignoreStoreReadError, Q.labelSelector, Q.limit,
-  Q.orphanDependents, Q.propagationPolicy, Q.resourceVersion, Q.resourceVersionMatch, Q.sendInitialEvents, Q.timeoutSeconds,
-];
+const OP = OPERATION_QUERY_PARAMETERS;
+const LIST_PARAMS = OP.list.map((k) => Q[k]);
+const WRITE_PARAMS = OP.write.map((k) => Q[k]);
+const PATCH_PARAMS = OP.patch.map((k) => Q[k]);
+const DELETE_PARAMS = OP.delete.map((k) => Q[k]);
+const DELETECOLLECTION_PARAMS = OP.deletecollection.map((k) => Q[k]);
 
 function refTo(name: string): { $ref: string } {
   return { $ref: REF_PREFIX + name };

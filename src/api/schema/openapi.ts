@@ -56,23 +56,32 @@ export const QUERY_PARAMETERS = {
   watch: ['watch', 'boolean'],
 } as const;
 
+type QueryParameter = keyof typeof QUERY_PARAMETERS;
+
+/** The query parameters each kind of operation takes, as upstream lists them (v2 and v3 alike). */
+export const OPERATION_QUERY_PARAMETERS: Record<'list' | 'write' | 'patch' | 'delete' | 'deletecollection', readonly QueryParameter[]> = {
+  list: ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch'],
+  write: ['dryRun', 'fieldManager', 'fieldValidation'],
+  patch: ['dryRun', 'fieldManager', 'fieldValidation', 'force'],
+  delete: ['dryRun', 'gracePeriodSeconds', 'ignoreStoreReadError', 'orphanDependents', 'propagationPolicy'],
+  deletecollection: [
+    'continue', 'dryRun', 'fieldSelector', 'gracePeriodSeconds', 'ignoreStoreReadError', 'labelSelector', 'limit',
+    'orphanDependents', 'propagationPolicy', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds',
+  ],
+};
+
 const P = {
   ...(Object.fromEntries(Object.entries(QUERY_PARAMETERS).map(([k, [name, type]]) => [k, query(name, type)])) as Record<keyof typeof QUERY_PARAMETERS, Param>),
   name: pathParam('name'),
   namespace: pathParam('namespace'),
 };
 
-const LIST_PARAMS = [
-  P.allowWatchBookmarks, P.continue, P.fieldSelector, P.labelSelector, P.limit, P.resourceVersion,
-  P.resourceVersionMatch, P.sendInitialEvents, P.timeoutSeconds, P.watch,
-];
-const WRITE_PARAMS = [P.dryRun, P.fieldManager, P.fieldValidation];
-const PATCH_PARAMS = [P.dryRun, P.fieldManager, P.fieldValidation, P.force];
-const DELETE_PARAMS = [P.dryRun, P.gracePeriodSeconds, P.ignoreStoreReadError, P.orphanDependents, P.propagationPolicy];
-const DELETECOLLECTION_PARAMS = [
-  P.continue, P.dryRun, P.fieldSelector, P.gracePeriodSeconds, P.ignoreStoreReadError, P.labelSelector, P.limit,
-  P.orphanDependents, P.propagationPolicy, P.resourceVersion, P.resourceVersionMatch, P.sendInitialEvents, P.timeoutSeconds,
-];
+const OP = OPERATION_QUERY_PARAMETERS;
+const LIST_PARAMS = OP.list.map((k) => P[k]);
+const WRITE_PARAMS = OP.write.map((k) => P[k]);
+const PATCH_PARAMS = OP.patch.map((k) => P[k]);
+const DELETE_PARAMS = OP.delete.map((k) => P[k]);
+const DELETECOLLECTION_PARAMS = OP.deletecollection.map((k) => P[k]);
 
 /** Subresources that stream or tunnel rather than read or write an object. */
 const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
