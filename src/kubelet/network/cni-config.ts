@@ -135,10 +135,37 @@ export function natChainsOf(rules: string, network: string): string[] {
   return [...chains];
 }
 
+/**
+ * CNI chains nobody uses any more: portmap's CNI-HOSTPORT-* chains (which it never removes) once no
+ * hostPort is forwarded, and per-pod chains left empty and unreferenced. Returns the jumps to delete
+ * (as -A lines) and the chains. Pure; iptables refuses to drop a chain still in use anyway.
+ */
+export function idleCniChains(rules: string): { jumps: string[]; chains: string[] } {
+  const lines = rules.split('\n');
+  const defined = lines.flatMap((l) => /^-N (CNI-\S+)$/.exec(l)?.[1] ?? []);
+  const hasRules = (c: string) => lines.some((l) => l.startsWith(`-A ${c} `));
+  const referenced = (c: string) => lines.some((l) => l.endsWith(`-j ${c}`) && !l.startsWith('-A CNI-HOSTPORT-'));
+  const hostPortIdle = !hasRules('CNI-HOSTPORT-DNAT');
+  const chains = defined.filter((c) => (c.startsWith('CNI-HOSTPORT-') ? hostPortIdle : /^CNI-[0-9a-f]+$/.test(c) && !hasRules(c) && !referenced(c)));
+  const jumps = hostPortIdle ? lines.filter((l) => /^-A (PREROUTING|OUTPUT|POSTROUTING) .*-j CNI-HOSTPORT-/.test(l)) : [];
+  return { jumps, chains };
+}
+
 async function removeNetworkNatChains(network: string): Promise<void> {
-  const { stdout } = await execFileAsync('iptables', ['-t', 'nat', '-S'], { timeout: 10_000 });
-  const chains = natChainsOf(stdout, network);
+  await removeChains(natChainsOf(await iptablesNat(), network));
+  const idle = idleCniChains(await iptablesNat());
+  for (const jump of idle.jumps) await run('iptables', ['-t', 'nat', '-D', ...splitRule(jump.slice(3))]).catch(() => undefined);
+  for (const c of idle.chains) await run('iptables', ['-t', 'nat', '-F', c]).catch(() => undefined);
+  for (const c of idle.chains) await run('iptables', ['-t', 'nat', '-X', c]).catch(() => undefined);
+}
+
+async function iptablesNat(): Promise<string> {
+  return (await execFileAsync('iptables', ['-t', 'nat', '-S'], { timeout: 10_000 })).stdout;
+}
+
+async function removeChains(chains: string[]): Promise<void> {
   if (!chains.length) return;
+  const stdout = await iptablesNat();
   // Jumps into the chains first (POSTROUTING), then the chains themselves.
   for (const line of stdout.split('\n')) {
     const m = /^-A (\S+) (.*-j (CNI-[0-9a-f]+))$/.exec(line);
